@@ -1,0 +1,52 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Rooms, lowest first. A room imports only rooms above it in this list
+// (see the design document): GGUF and Kernels know nothing of chat, the
+// FAT library knows nothing of prompts, the command line only parses and calls.
+let package = Package(
+  name: "aistick",
+  platforms: [.macOS(.v15)],
+  products: [
+    .executable(name: "aistick", targets: ["aistick"]),
+    .library(name: "LLM", targets: ["LLM"]),
+    .library(name: "FATFS", targets: ["FATFS"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+  ],
+  targets: [
+    .target(
+      name: "GGUF",
+      dependencies: [.product(name: "SystemPackage", package: "swift-system")]),
+    .target(name: "Kernels", dependencies: ["GGUF"]),
+    .target(name: "Tokenizer", dependencies: ["GGUF"]),
+    .target(name: "LLM", dependencies: ["GGUF", "Kernels", "Tokenizer"]),
+    .target(
+      name: "FATFS",
+      dependencies: [.product(name: "SystemPackage", package: "swift-system")]),
+    .executableTarget(
+      name: "aistick",
+      dependencies: [
+        "GGUF", "LLM", "FATFS",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+    .testTarget(name: "GGUFTests", dependencies: ["GGUF"]),
+    .testTarget(name: "KernelsTests", dependencies: ["Kernels", "GGUF"]),
+    .testTarget(
+      name: "TokenizerTests", dependencies: ["Tokenizer", "GGUF"],
+      resources: [.copy("Fixtures")]),
+    .testTarget(
+      name: "LLMTests", dependencies: ["LLM", "GGUF", "Kernels", "Tokenizer"],
+      resources: [.copy("Fixtures")]),
+    .testTarget(
+      name: "FATFSTests",
+      dependencies: ["FATFS", .product(name: "SystemPackage", package: "swift-system")]),
+    .testTarget(
+      name: "ImageTests",
+      dependencies: ["FATFS", .product(name: "SystemPackage", package: "swift-system")]),
+    .testTarget(name: "CommandLineTests", dependencies: ["aistick"]),
+  ],
+  swiftLanguageModes: [.v6]
+)
