@@ -1,0 +1,194 @@
+import FATFS
+import Foundation
+import SystemPackage
+import Testing
+
+/// The outcome of running a command-line tool.
+struct ToolResult {
+  var status: Int32
+  var output: String
+  var errors: String
+  var outputBytes: [UInt8]
+}
+
+/// Runs the real FAT tools (mkfs.fat, fsck.fat, mtools) so the library is checked against
+/// them rather than against itself.
+enum Tools {
+  static let environment: [String: String] = {
+    var environment = ProcessInfo.processInfo.environment
+    environment["MTOOLS_SKIP_CHECK"] = "1"
+    environment["LC_ALL"] = "C.UTF-8"
+    environment["TZ"] = "UTC"
+    return environment
+  }()
+
+  @discardableResult
+  static func run(_ tool: String, _ arguments: [String]) throws -> ToolResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = [tool] + arguments
+    process.environment = environment
+    let output = Pipe()
+    let errors = Pipe()
+    process.standardOutput = output
+    process.standardError = errors
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    // Read before waiting so a full pipe cannot block the tool.
+    let outputData = output.fileHandleForReading.readDataToEndOfFile()
+    let errorData = errors.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return ToolResult(
+      status: process.terminationStatus,
+      output: String(decoding: outputData, as: UTF8.self),
+      errors: String(decoding: errorData, as: UTF8.self),
+      outputBytes: [UInt8](outputData))
+  }
+
+  /// Runs a tool that must succeed.
+  @discardableResult
+  static func require(_ tool: String, _ arguments: [String]) throws -> ToolResult {
+    let result = try run(tool, arguments)
+    if result.status != 0 {
+      throw ToolFailure(
+        message:
+          "\(tool) \(arguments.joined(separator: " ")) exited \(result.status): \(result.output)\(result.errors)"
+      )
+    }
+    return result
+  }
+
+  /// `fsck.fat -n` output; status 0 means clean.
+  static func check(_ image: String) throws -> ToolResult {
+    try run("fsck.fat", ["-n", image])
+  }
+
+  /// Fails the test when fsck.fat finds anything wrong with `image`.
+  static func expectClean(
+    _ image: String, _ context: String = "", sourceLocation: SourceLocation = #_sourceLocation
+  ) throws {
+    let result = try check(image)
+    // A clean run prints only the version line and the summary line.
+    let problems = result.output.split(separator: "\n").filter {
+      !$0.hasPrefix("fsck.fat ") && !$0.contains(" files, ")
+    }
+    #expect(
+      result.status == 0 && problems.isEmpty && result.errors.isEmpty,
+      "fsck.fat -n after \(context): \(result.output)\(result.errors)",
+      sourceLocation: sourceLocation)
+  }
+
+  /// Every path on the volume as mtools lists it: folders end with "/".
+  static func list(_ image: String) throws -> Set<String> {
+    let result = try require("mdir", ["-i", image, "-b", "-/", "::/"])
+    return Set(
+      result.output.split(separator: "\n").map { line in
+        var text = String(line)
+        if text.hasPrefix("::") { text.removeFirst(2) }
+        return text
+      })
+  }
+
+  static func read(_ image: String, _ path: String) throws -> [UInt8] {
+    try require("mtype", ["-i", image, "::" + path]).outputBytes
+  }
+
+  /// Copies `contents` into the image at `path` with mcopy.
+  static func copy(_ contents: [UInt8], to path: String, image: String, scratch: URL) throws {
+    let source = scratch.appendingPathComponent("mcopy-source-\(UUID().uuidString)")
+    try Data(contents).write(to: source)
+    defer { try? FileManager.default.removeItem(at: source) }
+    try require("mcopy", ["-i", image, source.path, "::" + path])
+  }
+
+  /// The mdir line of one entry (a short-name line with size, date and time).
+  static func directoryLine(_ image: String, _ path: String) throws -> String {
+    try require("mdir", ["-i", image, "::" + path]).output
+  }
+}
+
+struct ToolFailure: Error, CustomStringConvertible {
+  var message: String
+  var description: String { message }
+}
+
+/// A temporary directory removed when the test ends.
+final class Scratch {
+  let url: URL
+
+  init() throws {
+    url = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "fatfs-tests-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+  }
+
+  deinit { try? FileManager.default.removeItem(at: url) }
+
+  func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+
+  /// A fresh image made by mkfs.fat: `fat` is 12, 16 or 32, `sectorsPerCluster` the cluster
+  /// size in 512-byte sectors.
+  func makeImage(
+    _ name: String = "disk.img", megabytes: Int, fat: Int, sectorsPerCluster: Int,
+    label: String = "TESTVOL"
+  ) throws -> String {
+    let image = path(name)
+    _ = FileManager.default.createFile(atPath: image, contents: nil)
+    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: image))
+    try handle.truncate(atOffset: UInt64(megabytes) * 1024 * 1024)
+    try handle.close()
+    try Tools.require(
+      "mkfs.fat",
+      ["-F", "\(fat)", "-s", "\(sectorsPerCluster)", "-n", label, "-i", "12345678", image])
+    return image
+  }
+}
+
+/// Formats that cover the three FAT types and several cluster sizes.
+struct Format: CustomStringConvertible, Sendable {
+  var fat: Int
+  var megabytes: Int
+  var sectorsPerCluster: Int
+  var description: String { "FAT\(fat) \(megabytes)M \(sectorsPerCluster * 512)B clusters" }
+
+  static let all: [Format] = [
+    Format(fat: 12, megabytes: 2, sectorsPerCluster: 1),
+    Format(fat: 12, megabytes: 4, sectorsPerCluster: 4),
+    Format(fat: 16, megabytes: 16, sectorsPerCluster: 1),
+    Format(fat: 16, megabytes: 32, sectorsPerCluster: 4),
+    Format(fat: 32, megabytes: 40, sectorsPerCluster: 1),
+    Format(fat: 32, megabytes: 300, sectorsPerCluster: 8),
+  ]
+}
+
+/// A fixed instant: 2024-03-05 14:27:38.46 UTC; the tests run with TZ=UTC for the tools.
+let fixedDate = Date(timeIntervalSince1970: 1_709_648_858.46)
+
+extension Volume {
+  /// A volume with a fixed clock and UTC time stamps, so results can be compared with mtools.
+  static func testing(_ image: String) throws -> Volume {
+    let volume = try Volume(path: FilePath(image))
+    volume.clock = { fixedDate }
+    volume.timeZone = TimeZone(identifier: "UTC")!
+    return volume
+  }
+}
+
+/// Deterministic pseudo-random numbers (SplitMix64), so failures can be replayed.
+struct SeededGenerator: RandomNumberGenerator {
+  var state: UInt64
+  init(seed: UInt64) { state = seed }
+  mutating func next() -> UInt64 {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+  }
+}
+
+func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
+
+func pattern(_ count: Int, seed: Int) -> [UInt8] {
+  (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ seed &* 7 &+ ($0 >> 8)) }
+}
