@@ -1,0 +1,165 @@
+import GGUF
+import Testing
+
+@testable import Kernels
+
+/// A fixed pseudo-random sequence, so failures reproduce.
+struct TestRandom {
+  var state: UInt64
+  mutating func next() -> Float {
+    state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+    return Float(Int64(bitPattern: state) >> 40) / Float(1 << 23)
+  }
+  mutating func values(_ count: Int, scale: Float = 1) -> [Float] {
+    (0..<count).map { _ in next() * scale }
+  }
+}
+
+@Suite struct HalfTests {
+  @Test func everyHalfRoundTrips() {
+    for bits in 0...UInt16.max {
+      let value = Half.toFloat(bits)
+      if value.isNaN { continue }
+      #expect(Half.fromFloat(value) == bits, "half \(bits)")
+    }
+  }
+
+  @Test func agreesWithFloat16() {
+    #if arch(x86_64) || arch(arm64) || arch(arm)
+      var random = TestRandom(state: 7)
+      for value in random.values(4000, scale: 70000) + random.values(4000, scale: 1e-5) {
+        #expect(Half.fromFloat(value) == Float16(value).bitPattern, "value \(value)")
+        #expect(Half.toFloat(Float16(value).bitPattern) == Float(Float16(value)))
+      }
+    #endif
+  }
+}
+
+/// Each weight encoding: the fast row product equals the plain definition
+/// (dequantized weights times dequantized activations) within float rounding,
+/// and stays close to the unquantized product.
+@Suite struct BlockProductTests {
+  static let types: [TensorType] = [.f32, .f16, .bf16, .q8_0, .q4_0, .q4_1]
+
+  @Test(arguments: types)
+  func productMatchesTheDefinition(type: TensorType) throws {
+    let rows = 5
+    let columns = 256
+    var random = TestRandom(state: 42)
+    let weights = random.values(rows * columns)
+    let input = random.values(columns, scale: 3)
+    let encoded = (0..<rows).flatMap {
+      Quantize.row(Array(weights[$0 * columns..<($0 + 1) * columns]), as: type)
+    }
+    let quantized = QuantizedVector(capacity: columns)
+    quantized.quantize(input, count: columns)
+    var output = [Float](repeating: 0, count: rows)
+    try encoded.withUnsafeBytes { raw in
+      let matrix = try WeightMatrix(
+        name: "w", type: type, data: raw.baseAddress!, rows: rows, columns: columns)
+      output.withUnsafeMutableBufferPointer {
+        matrix.multiply(input, quantized, into: $0.baseAddress!, rows: 0..<rows)
+      }
+
+      // The activations the product sees: floats, or their 8-bit form.
+      var activations = input
+      if matrix.takesQuantizedInput {
+        for index in 0..<columns {
+          activations[index] = Float(quantized.quants[index]) * quantized.scales[index / 32]
+        }
+      }
+      var row = [Float](repeating: 0, count: columns)
+      for rowIndex in 0..<rows {
+        row.withUnsafeMutableBufferPointer { matrix.dequantizeRow(rowIndex, into: $0.baseAddress!) }
+        var definition: Double = 0
+        var exact: Double = 0
+        for index in 0..<columns {
+          definition += Double(row[index]) * Double(activations[index])
+          exact += Double(weights[rowIndex * columns + index]) * Double(input[index])
+        }
+        // Q4_1's offset term uses the half-rounded activation sum.
+        let tolerance =
+          type == .q4_1 ? 0.02 * max(1, abs(definition)) : 1e-3 * max(1, abs(definition))
+        #expect(abs(Double(output[rowIndex]) - definition) <= tolerance, "\(type) row \(rowIndex)")
+        // Quantization error bound: a few percent of the magnitude.
+        let scale = Double(columns).squareRoot() * 3
+        #expect(
+          abs(Double(output[rowIndex]) - exact) <= 0.1 * scale, "\(type) row \(rowIndex) vs exact")
+      }
+    }
+  }
+
+  @Test(arguments: types)
+  func dequantizeInvertsQuantize(type: TensorType) {
+    var random = TestRandom(state: 3)
+    let values = random.values(64)
+    let encoded = Quantize.row(values, as: type)
+    #expect(encoded.count == type.rowBytes(elements: 64))
+    var decoded = [Float](repeating: 0, count: 64)
+    encoded.withUnsafeBytes { raw in
+      decoded.withUnsafeMutableBufferPointer {
+        Dequantize.row(type: type, raw.baseAddress!, count: 64, into: $0.baseAddress!)
+      }
+    }
+    let step: Float =
+      switch type {
+      case .f32: 0
+      case .f16: 1e-3
+      case .bf16: 8e-3
+      case .q8_0: 1.0 / 127
+      default: 1.0 / 7
+      }
+    for index in 0..<64 {
+      #expect(abs(decoded[index] - values[index]) <= step * 1.01 + 1e-7, "\(type) \(index)")
+    }
+  }
+
+  @Test func refusesTypesWithoutKernels() {
+    let bytes = [UInt8](repeating: 0, count: 210)
+    bytes.withUnsafeBytes { raw in
+      #expect(throws: KernelError.unsupportedType(tensor: "w", type: .q6_K)) {
+        try WeightMatrix(name: "w", type: .q6_K, data: raw.baseAddress!, rows: 1, columns: 256)
+      }
+    }
+  }
+
+  @Test func quantizedActivationsAreExactForSmallIntegers() {
+    let values: [Float] = (0..<32).map { Float($0 - 16) * 0.5 }
+    let quantized = QuantizedVector(capacity: 32)
+    quantized.quantize(values, count: 32)
+    for index in 0..<32 {
+      let restored = Float(quantized.quants[index]) * quantized.scales[0]
+      #expect(abs(restored - values[index]) <= quantized.scales[0] / 2 + 1e-6)
+    }
+  }
+}
+
+@Suite struct VectorMathTests {
+  @Test func softmaxSumsToOne() {
+    var values: [Float] = [1, 2, 3, 1000, -5]
+    values.withUnsafeMutableBufferPointer { VectorMath.softmax($0.baseAddress!, count: 5) }
+    #expect(abs(values.reduce(0, +) - 1) < 1e-6)
+    #expect(values[3] > 0.999)
+  }
+
+  @Test func rmsNormMatchesTheFormula() {
+    let input: [Float] = [1, -2, 3, -4]
+    let weight: [Float] = [1, 1, 2, 0.5]
+    var output = [Float](repeating: 0, count: 4)
+    output.withUnsafeMutableBufferPointer {
+      VectorMath.rmsNorm($0.baseAddress!, input, weight: weight, count: 4, epsilon: 1e-5)
+    }
+    let rms = (Float(1 + 4 + 9 + 16) / 4 + 1e-5).squareRoot()
+    for index in 0..<4 { #expect(abs(output[index] - input[index] / rms * weight[index]) < 1e-6) }
+  }
+
+  @Test func dotHandlesEveryLength() {
+    var random = TestRandom(state: 9)
+    for count in 0..<70 {
+      let a = random.values(count)
+      let b = random.values(count)
+      let expected = zip(a, b).reduce(Float(0)) { $0 + $1.0 * $1.1 }
+      #expect(abs(VectorMath.dot(a, b, count: count) - expected) < 1e-4)
+    }
+  }
+}
