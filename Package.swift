@@ -32,21 +32,28 @@ let package = Package(
         "GGUF", "LLM", "FATFS",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
-    .testTarget(name: "GGUFTests", dependencies: ["GGUF"]),
+    // Shared by the test targets: where the checkout and the default model
+    // are, and running real programs.
+    .target(name: "TestSupport", path: "Tests/TestSupport"),
+    .testTarget(name: "GGUFTests", dependencies: ["GGUF", "TestSupport"]),
     .testTarget(name: "KernelsTests", dependencies: ["Kernels", "GGUF"]),
     .testTarget(
-      name: "TokenizerTests", dependencies: ["Tokenizer", "GGUF"],
+      name: "TokenizerTests", dependencies: ["Tokenizer", "GGUF", "TestSupport"],
       resources: [.copy("Fixtures")]),
     .testTarget(
-      name: "LLMTests", dependencies: ["LLM", "GGUF", "Kernels", "Tokenizer"],
+      name: "LLMTests", dependencies: ["LLM", "GGUF", "Kernels", "Tokenizer", "TestSupport"],
       resources: [.copy("Fixtures")]),
     .testTarget(
       name: "FATFSTests",
-      dependencies: ["FATFS", .product(name: "SystemPackage", package: "swift-system")]),
+      dependencies: [
+        "FATFS", "TestSupport", .product(name: "SystemPackage", package: "swift-system"),
+      ]),
     .testTarget(
       name: "ImageTests",
-      dependencies: ["FATFS", .product(name: "SystemPackage", package: "swift-system")]),
-    .testTarget(name: "CommandLineTests", dependencies: ["aistick"]),
+      dependencies: [
+        "FATFS", "TestSupport", .product(name: "SystemPackage", package: "swift-system"),
+      ]),
+    .testTarget(name: "CommandLineTests", dependencies: ["aistick", "TestSupport"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -1,15 +1,10 @@
 import FATFS
 import Foundation
+import TestSupport
 import SystemPackage
 import Testing
 
-/// The outcome of running a command-line tool.
-struct ToolResult {
-  var status: Int32
-  var output: String
-  var errors: String
-  var outputBytes: [UInt8]
-}
+typealias ToolResult = CommandResult
 
 /// Runs the real FAT tools (mkfs.fat, fsck.fat, mtools) so the library is checked against
 /// them rather than against itself.
@@ -24,38 +19,13 @@ enum Tools {
 
   @discardableResult
   static func run(_ tool: String, _ arguments: [String]) throws -> ToolResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = [tool] + arguments
-    process.environment = environment
-    let output = Pipe()
-    let errors = Pipe()
-    process.standardOutput = output
-    process.standardError = errors
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    // Read before waiting so a full pipe cannot block the tool.
-    let outputData = output.fileHandleForReading.readDataToEndOfFile()
-    let errorData = errors.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return ToolResult(
-      status: process.terminationStatus,
-      output: String(decoding: outputData, as: UTF8.self),
-      errors: String(decoding: errorData, as: UTF8.self),
-      outputBytes: [UInt8](outputData))
+    try runCommand(tool, arguments, environment: environment)
   }
 
   /// Runs a tool that must succeed.
   @discardableResult
   static func require(_ tool: String, _ arguments: [String]) throws -> ToolResult {
-    let result = try run(tool, arguments)
-    if result.status != 0 {
-      throw ToolFailure(
-        message:
-          "\(tool) \(arguments.joined(separator: " ")) exited \(result.status): \(result.output)\(result.errors)"
-      )
-    }
-    return result
+    try requireCommand(tool, arguments, environment: environment)
   }
 
   /// `fsck.fat -n` output; status 0 means clean.
@@ -105,11 +75,6 @@ enum Tools {
   static func directoryLine(_ image: String, _ path: String) throws -> String {
     try require("mdir", ["-i", image, "::" + path]).output
   }
-}
-
-struct ToolFailure: Error, CustomStringConvertible {
-  var message: String
-  var description: String { message }
 }
 
 /// A temporary directory removed when the test ends.

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import GGUF
@@ -88,7 +89,7 @@ func read(_ bytes: [UInt8]) throws(GGUFError) -> GGUFFile {
   }
 
   @Test func mapsTheDefaultModel() throws {
-    let file = try GGUFFile(path: try defaultModelPath())
+    let file = try GGUFFile(path: try Checkout.defaultModel())
     #expect(try file.string("general.architecture") == "llama")
     #expect(try file.integer("llama.block_count") == 30)
     #expect(try file.strings("tokenizer.ggml.tokens").count == 49152)
@@ -101,15 +102,4 @@ func read(_ bytes: [UInt8]) throws(GGUFError) -> GGUFFile {
     #expect(throws: GGUFError.self) { try GGUFFile(path: "/nonexistent/model.gguf") }
     #expect(throws: GGUFError.self) { try GGUFFile(path: "/") }
   }
-}
-
-/// The default model installed by scripts/install.
-func defaultModelPath() throws -> String {
-  let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    .deletingLastPathComponent().deletingLastPathComponent()
-  let path = root.appendingPathComponent("models/SmolLM2-135M-Instruct.Q4_1.gguf").path
-  try #require(
-    FileManager.default.fileExists(atPath: path),
-    "the default model is missing: run scripts/install")
-  return path
 }

@@ -1,12 +1,7 @@
 import Foundation
+import TestSupport
 
-/// The outcome of running a command.
-struct ToolResult {
-  var status: Int32
-  var output: String
-  var errors: String
-  var outputBytes: [UInt8]
-}
+typealias ToolResult = CommandResult
 
 /// Runs the image builder and the FAT tools that check what it built.
 enum Tools {
@@ -27,37 +22,13 @@ enum Tools {
 
   @discardableResult
   static func run(_ tool: String, _ arguments: [String]) throws -> ToolResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = [tool] + arguments
-    process.environment = environment
-    let output = Pipe()
-    let errors = Pipe()
-    process.standardOutput = output
-    process.standardError = errors
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    // Read before waiting so a full pipe cannot block the tool.
-    let outputData = output.fileHandleForReading.readDataToEndOfFile()
-    let errorData = errors.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return ToolResult(
-      status: process.terminationStatus,
-      output: String(decoding: outputData, as: UTF8.self),
-      errors: String(decoding: errorData, as: UTF8.self),
-      outputBytes: [UInt8](outputData))
+    try runCommand(tool, arguments, environment: environment)
   }
 
+  /// Runs a tool that must succeed.
   @discardableResult
   static func require(_ tool: String, _ arguments: [String]) throws -> ToolResult {
-    let result = try run(tool, arguments)
-    if result.status != 0 {
-      throw ToolFailure(
-        message:
-          "\(tool) \(arguments.joined(separator: " ")) exited \(result.status): \(result.output)\(result.errors)"
-      )
-    }
-    return result
+    try requireCommand(tool, arguments, environment: environment)
   }
 
   /// Problems `fsck.fat -n` reports: an empty list means clean.
@@ -79,11 +50,6 @@ enum Tools {
   static func read(_ image: String, _ path: String) throws -> [UInt8] {
     try require("mtype", ["-i", image, "::" + path]).outputBytes
   }
-}
-
-struct ToolFailure: Error, CustomStringConvertible {
-  var message: String
-  var description: String { message }
 }
 
 /// A temporary directory removed when the test ends.

@@ -1,16 +1,13 @@
 import Foundation
 import GGUF
+import TestSupport
 import Testing
 
 @testable import Tokenizer
 
 /// The model the project installs, found from this file's location.
 enum RealModel {
-  static let path: String = {
-    var url = URL(fileURLWithPath: #filePath)
-    for _ in 0..<3 { url.deleteLastPathComponent() }  // Tests/TokenizerTests/<file>
-    return url.appendingPathComponent("models/SmolLM2-135M-Instruct.Q4_1.gguf").path
-  }()
+  static let path = Checkout.defaultModelPath
 
   static let file: Result<GGUFFile, GGUFError> = Result { () throws(GGUFError) in
     try GGUFFile(path: path)

@@ -1,0 +1,92 @@
+import Foundation
+
+/// Where things are in this checkout, for tests.
+public enum Checkout {
+  /// The package root (the folder holding Package.swift).
+  public static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .deletingLastPathComponent().deletingLastPathComponent()
+
+  /// The default model that scripts/install puts in models/.
+  public static let defaultModelPath = root.appendingPathComponent(
+    "models/SmolLM2-135M-Instruct.Q4_1.gguf"
+  ).path
+
+  /// The default model's path, or an error saying how to install it.
+  public static func defaultModel() throws -> String {
+    guard FileManager.default.fileExists(atPath: defaultModelPath) else {
+      throw CommandFailure(message: "the default model is missing: run scripts/install")
+    }
+    return defaultModelPath
+  }
+}
+
+/// What a program printed and how it ended.
+public struct CommandResult: Sendable {
+  public var status: Int32
+  public var output: String
+  public var errors: String
+  public var outputBytes: [UInt8]
+}
+
+public struct CommandFailure: Error, CustomStringConvertible {
+  public var message: String
+  public init(message: String) { self.message = message }
+  public var description: String { message }
+}
+
+/// Runs a real program: a tool found on PATH (by name) or an executable (by
+/// path), with `input` on its standard input.
+public func runCommand(
+  _ program: String, _ arguments: [String], environment: [String: String]? = nil,
+  input: String? = nil, directory: URL? = nil
+) throws -> CommandResult {
+  let process = Process()
+  if program.contains("/") {
+    process.executableURL = URL(fileURLWithPath: program)
+    process.arguments = arguments
+  } else {
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = [program] + arguments
+  }
+  if let environment { process.environment = environment }
+  if let directory { process.currentDirectoryURL = directory }
+  let output = Pipe()
+  let errors = Pipe()
+  process.standardOutput = output
+  process.standardError = errors
+  let standardInput = Pipe()
+  process.standardInput = input == nil ? FileHandle.nullDevice : standardInput
+  try process.run()
+  if let input {
+    standardInput.fileHandleForWriting.write(Data(input.utf8))
+    try standardInput.fileHandleForWriting.close()
+  }
+  // Read both pipes before waiting so a full pipe cannot block the program.
+  let group = DispatchGroup()
+  nonisolated(unsafe) var errorData = Data()
+  DispatchQueue.global().async(group: group) {
+    errorData = errors.fileHandleForReading.readDataToEndOfFile()
+  }
+  let outputData = output.fileHandleForReading.readDataToEndOfFile()
+  group.wait()
+  process.waitUntilExit()
+  return CommandResult(
+    status: process.terminationStatus,
+    output: String(decoding: outputData, as: UTF8.self),
+    errors: String(decoding: errorData, as: UTF8.self),
+    outputBytes: [UInt8](outputData))
+}
+
+/// Runs a program that must succeed.
+@discardableResult
+public func requireCommand(
+  _ program: String, _ arguments: [String], environment: [String: String]? = nil
+) throws -> CommandResult {
+  let result = try runCommand(program, arguments, environment: environment)
+  guard result.status == 0 else {
+    throw CommandFailure(
+      message: "\(program) \(arguments.joined(separator: " ")) exited \(result.status): "
+        + result.output + result.errors)
+  }
+  return result
+}
