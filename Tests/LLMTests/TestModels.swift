@@ -1,27 +1,16 @@
 import Foundation
 import GGUF
+import TestSupport
 import Testing
 
 @testable import LLM
 
-/// The default model installed by scripts/install.
-func defaultModelPath() throws -> String {
-  let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    .deletingLastPathComponent().deletingLastPathComponent()
-  let path = root.appendingPathComponent("models/SmolLM2-135M-Instruct.Q4_1.gguf").path
-  try #require(
-    FileManager.default.fileExists(atPath: path),
-    "the default model is missing: run scripts/install")
-  return path
+/// The default model, opened anew for each test: a model runs one
+/// conversation at a time, and tests run side by side. Opening only maps
+/// the file, which the page cache shares.
+func defaultModel() throws -> LanguageModel {
+  try LanguageModel(path: try Checkout.defaultModel(), contextLength: 1024, threads: 2)
 }
-
-/// One model shared by the tests in this process: loading maps the file,
-/// but each `Generator` keeps its own cache position, so tests stay independent.
-let sharedDefaultModel: Result<LanguageModel, any Error> = Result {
-  try LanguageModel(path: try defaultModelPath(), contextLength: 1024, threads: 2)
-}
-
-func defaultModel() throws -> LanguageModel { try sharedDefaultModel.get() }
 
 /// Reference runs of the reference CPU runtime on the default model.
 struct GreedyCase: Decodable {
