@@ -23,6 +23,14 @@ let package = Package(
     .target(name: "Kernels", dependencies: ["GGUF"]),
     .target(name: "Tokenizer", dependencies: ["GGUF"]),
     .target(name: "LLM", dependencies: ["GGUF", "Kernels", "Tokenizer"]),
+    // Debian's libinotifytools0-dev ships no pkg-config file: the modulemap links it.
+    .systemLibrary(name: "CInotifyTools", providers: [.apt(["libinotifytools0-dev"])]),
+    .target(
+      name: "Stick",
+      dependencies: [
+        "Tokenizer", "LLM", "FATFS", "CInotifyTools",
+        .product(name: "SystemPackage", package: "swift-system"),
+      ]),
     .target(
       name: "FATFS",
       dependencies: [.product(name: "SystemPackage", package: "swift-system")]),
@@ -54,6 +62,7 @@ let package = Package(
         "FATFS", "TestSupport", .product(name: "SystemPackage", package: "swift-system"),
       ]),
     .testTarget(name: "CommandLineTests", dependencies: ["aistick", "TestSupport"]),
+    .testTarget(name: "StickTests", dependencies: ["Stick", "TestSupport"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,5 @@
+#ifndef CINOTIFYTOOLS_SHIM_H
+#define CINOTIFYTOOLS_SHIM_H
+#include <sys/inotify.h>
+#include <inotifytools/inotifytools.h>
+#endif
