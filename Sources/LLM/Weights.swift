@@ -28,6 +28,8 @@ public struct LayerWeights: Sendable {
 /// All weights, as views over the memory-mapped file: nothing is converted
 /// or copied at load except the few float vectors stored in other types.
 public final class Weights: @unchecked Sendable {
+  /// The mapped file the views point into, kept alive with them.
+  public let file: GGUFFile
   public let tokenEmbedding: WeightMatrix  // (vocabulary, embedding)
   public let layers: [LayerWeights]
   public let outputNorm: FloatVector  // (embedding)
@@ -37,6 +39,7 @@ public final class Weights: @unchecked Sendable {
   private var ownedVectors: [UnsafeMutablePointer<Float>] = []
 
   public init(file: GGUFFile, config: ModelConfig) throws(ModelError) {
+    self.file = file
     let dimension = config.embeddingLength
     var owned: [UnsafeMutablePointer<Float>] = []
 
