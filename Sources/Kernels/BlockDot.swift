@@ -43,32 +43,92 @@ enum BlockDot {
     return total
   }
 
+  /// The reference CPU runtime sums a block as eight lanes of four
+  /// consecutive products, folds each lane into its own float accumulator with
+  /// a fused multiply-add, keeps the offset terms in a separate float sum and
+  /// adds the lanes pairwise at the end. Summing in that order gives the same
+  /// float result bit for bit, which keeps 8-bit activation rounding (and so
+  /// greedy answers) in step with it.
   static func q4_1(
     _ row: UnsafeRawPointer, _ input: QuantizedVector, blocks: Int
   ) -> Float {
-    var total: Float = 0
+    var lanes = SIMD8<Float>()
+    var offsets: Float = 0
     for block in 0..<blocks {
       let base = row + block * 20
-      let product = nibbleProduct(base + 4, UnsafePointer(input.quants + block * 32))
-      total += half(base, 0) * input.scales[block] * Float(product)
-      total += half(base, 2) * input.sums[block]
+      let activations = UnsafeRawPointer(input.quants + block * 32)
+      let nibbles = base.loadUnaligned(fromByteOffset: 4, as: SIMD16<UInt8>.self)
+      let low = quadSums(nibbles & 0x0F, activations.loadUnaligned(as: SIMD16<Int8>.self))
+      let high = quadSums(
+        nibbles &>> 4, activations.loadUnaligned(fromByteOffset: 16, as: SIMD16<Int8>.self))
+      // Both factors are halves, so the products are exact in float.
+      lanes = fusedMultiplyAdd(
+        half(base, 0) * input.scales[block], SIMD8(lowHalf: low, highHalf: high), lanes)
+      offsets += half(base, 2) * input.sums[block]
     }
-    return total
+    return laneSum(lanes) + offsets
   }
 
+  /// Sums of four consecutive products of unsigned weights and signed activations.
+  @inline(__always)
+  static func quadSums(_ weights: SIMD16<UInt8>, _ activations: SIMD16<Int8>) -> SIMD4<Int32> {
+    let products =
+      SIMD16<Int16>(truncatingIfNeeded: weights) &* SIMD16<Int16>(truncatingIfNeeded: activations)
+    let pairs =
+      SIMD8<Int32>(truncatingIfNeeded: products.evenHalf)
+      &+ SIMD8<Int32>(truncatingIfNeeded: products.oddHalf)
+    return pairs.evenHalf &+ pairs.oddHalf
+  }
+
+  /// Sums of four consecutive products of signed bytes.
+  @inline(__always)
+  static func quadSums(_ weights: SIMD16<Int8>, _ activations: SIMD16<Int8>) -> SIMD4<Int32> {
+    let products =
+      SIMD16<Int16>(truncatingIfNeeded: weights) &* SIMD16<Int16>(truncatingIfNeeded: activations)
+    let pairs =
+      SIMD8<Int32>(truncatingIfNeeded: products.evenHalf)
+      &+ SIMD8<Int32>(truncatingIfNeeded: products.oddHalf)
+    return pairs.evenHalf &+ pairs.oddHalf
+  }
+
+  /// accumulator + scale * lanes, rounded once per lane as a fused
+  /// multiply-add does. The product of a float and an integer below 2^17 is
+  /// exact in double, so one double sum rounded to float is the fused result
+  /// (barring a double-rounding tie, which needs far more bits than these have).
+  @inline(__always)
+  static func fusedMultiplyAdd(
+    _ scale: Float, _ lanes: SIMD8<Int32>, _ accumulator: SIMD8<Float>
+  ) -> SIMD8<Float> {
+    let product = SIMD8<Double>(lanes) * Double(scale)
+    return SIMD8<Float>(SIMD8<Double>(accumulator) + product)
+  }
+
+  /// Adds eight lanes as the reference runtime's horizontal sum does:
+  /// upper four onto lower four, then pairs two apart, then the last two.
+  @inline(__always)
+  static func laneSum(_ lanes: SIMD8<Float>) -> Float {
+    let four = lanes.lowHalf + lanes.highHalf
+    return (four[0] + four[2]) + (four[1] + four[3])
+  }
+
+  /// Eight lanes of four consecutive products, as `q4_1` explains.
   static func q8_0(
     _ row: UnsafeRawPointer, _ input: QuantizedVector, blocks: Int
   ) -> Float {
-    var total: Float = 0
+    var lanes = SIMD8<Float>()
     for block in 0..<blocks {
       let base = row + block * 34
-      let weights = (base + 2).assumingMemoryBound(to: Int8.self)
-      let activations = input.quants + block * 32
-      var sum: Int32 = 0
-      for index in 0..<32 { sum &+= Int32(weights[index]) &* Int32(activations[index]) }
-      total += half(base, 0) * input.scales[block] * Float(sum)
+      let activations = UnsafeRawPointer(input.quants + block * 32)
+      let low = quadSums(
+        base.loadUnaligned(fromByteOffset: 2, as: SIMD16<Int8>.self),
+        activations.loadUnaligned(as: SIMD16<Int8>.self))
+      let high = quadSums(
+        base.loadUnaligned(fromByteOffset: 18, as: SIMD16<Int8>.self),
+        activations.loadUnaligned(fromByteOffset: 16, as: SIMD16<Int8>.self))
+      lanes = fusedMultiplyAdd(
+        half(base, 0) * input.scales[block], SIMD8(lowHalf: low, highHalf: high), lanes)
     }
-    return total
+    return laneSum(lanes)
   }
 
   static func f32(_ row: UnsafeRawPointer, _ input: UnsafePointer<Float>, count: Int) -> Float {

@@ -40,7 +40,8 @@ public enum Dequantize {
         let base = data + block * 34
         let scale = BlockDot.half(base, 0)
         for index in 0..<32 {
-          output[block * 32 + index] = scale * Float(base.load(fromByteOffset: 2 + index, as: Int8.self))
+          output[block * 32 + index] =
+            scale * Float(base.load(fromByteOffset: 2 + index, as: Int8.self))
         }
       }
     default:

@@ -33,7 +33,8 @@ public enum Half {
       let half = mantissa >> shift
       let remainder = mantissa & ((1 << shift) - 1)
       let midpoint: UInt32 = 1 << (shift - 1)
-      let rounded = half + ((remainder > midpoint || (remainder == midpoint && half & 1 == 1)) ? 1 : 0)
+      let rounded =
+        half + ((remainder > midpoint || (remainder == midpoint && half & 1 == 1)) ? 1 : 0)
       return sign | UInt16(rounded)
     }
     let half = UInt32(halfExponent) << 10 | (mantissa >> 13)

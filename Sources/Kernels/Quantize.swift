@@ -14,7 +14,9 @@ public enum Quantize {
     }
     switch type {
     case .f32:
-      for value in values { withUnsafeBytes(of: value.bitPattern.littleEndian) { out.append(contentsOf: $0) } }
+      for value in values {
+        withUnsafeBytes(of: value.bitPattern.littleEndian) { out.append(contentsOf: $0) }
+      }
     case .f16:
       for value in values { appendHalf(value) }
     case .bf16:
@@ -42,7 +44,9 @@ public enum Quantize {
         let scale = extreme / -8
         let inverse: Float = scale != 0 ? 1 / scale : 0
         appendHalf(scale)
-        func nibble(_ value: Float) -> UInt8 { UInt8(min(15, max(0, (value * inverse + 8.5).rounded(.down)))) }
+        func nibble(_ value: Float) -> UInt8 {
+          UInt8(min(15, max(0, (value * inverse + 8.5).rounded(.down))))
+        }
         for index in 0..<16 { out.append(nibble(chunk[index]) | nibble(chunk[index + 16]) << 4) }
       }
     case .q4_1:
@@ -54,7 +58,9 @@ public enum Quantize {
         let inverse: Float = scale != 0 ? 1 / scale : 0
         appendHalf(scale)
         appendHalf(minimum)
-        func nibble(_ value: Float) -> UInt8 { UInt8(min(15, max(0, ((value - minimum) * inverse + 0.5).rounded(.down)))) }
+        func nibble(_ value: Float) -> UInt8 {
+          UInt8(min(15, max(0, ((value - minimum) * inverse + 0.5).rounded(.down))))
+        }
         for index in 0..<16 { out.append(nibble(chunk[index]) | nibble(chunk[index + 16]) << 4) }
       }
     default:

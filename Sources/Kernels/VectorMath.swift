@@ -19,9 +19,11 @@ public enum VectorMath {
     var index = 0
     while index + 16 <= count {
       let offset = index * 4
-      sum0 += rawA.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+      sum0 +=
+        rawA.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
         * rawB.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
-      sum1 += rawA.loadUnaligned(fromByteOffset: offset + 32, as: SIMD8<Float>.self)
+      sum1 +=
+        rawA.loadUnaligned(fromByteOffset: offset + 32, as: SIMD8<Float>.self)
         * rawB.loadUnaligned(fromByteOffset: offset + 32, as: SIMD8<Float>.self)
       index += 16
     }
@@ -47,18 +49,53 @@ public enum VectorMath {
     for index in 0..<count { output[index] = input[index] * scale * weight[index] }
   }
 
-  /// In-place softmax over `count` values.
+  /// In-place softmax over `count` values, computed as the reference CPU
+  /// runtime does: `exponential` on runs of 16 (the row it works on is padded
+  /// with masked entries, whose weight is exactly 0), each run summed by
+  /// `sixteenLaneSum`, the runs summed in double, and every value scaled by
+  /// the float reciprocal of that sum.
   public static func softmax(_ values: UnsafeMutablePointer<Float>, count: Int) {
     var largest = -Float.infinity
     for index in 0..<count { largest = max(largest, values[index]) }
-    var total: Float = 0
-    for index in 0..<count {
-      let value = expf(values[index] - largest)
-      values[index] = value
-      total += value
+    var total: Double = 0
+    var start = 0
+    while start < count {
+      var run = SIMD16<Float>()
+      for lane in 0..<min(16, count - start) {
+        run[lane] = exponential(values[start + lane] - largest)
+        values[start + lane] = run[lane]
+      }
+      total += Double(sixteenLaneSum(run))
+      start += 16
     }
-    let inverse = 1 / total
+    let inverse = Float(1 / total)
     for index in 0..<count { values[index] *= inverse }
+  }
+
+  /// e^x by the reference CPU runtime's vector approximation (a degree-5
+  /// polynomial on a reduced argument, scaled by a power of two), which
+  /// differs from `expf` in the last bit often enough to matter downstream.
+  @inline(__always)
+  public static func exponential(_ x: Float) -> Float {
+    let shifter: Float = 0x1.8p23
+    let n = shifter.addingProduct(x, 0x1.715476p+0) - shifter  // round(x / ln 2)
+    if abs(n) > 192 { return n > 0 ? .infinity : 0 }
+    let b = x.addingProduct(-n, 0x1.62e4p-1).addingProduct(-n, 0x1.7f7d1cp-20)
+    let u = b * b
+    let high = Float(0x1.573e2ep-5).addingProduct(0x1.0e4020p-7, b)
+    let middle = Float(0x1.fffdb6p-2).addingProduct(0x1.555e66p-3, b)
+    let low = Float(1).addingProduct(0x1.ffffecp-1, b)
+    let polynomial = low.addingProduct(middle.addingProduct(high, u), u)
+    return Float(sign: .plus, exponent: Int(n), significand: polynomial)
+  }
+
+  /// Adds 16 lanes as the reference runtime's 512-bit reduction does:
+  /// halves onto halves down to four lanes, then lanes two apart, then the last two.
+  @inline(__always)
+  public static func sixteenLaneSum(_ lanes: SIMD16<Float>) -> Float {
+    let eight = lanes.highHalf + lanes.lowHalf
+    let four = eight.highHalf + eight.lowHalf
+    return (four[0] + four[2]) + (four[1] + four[3])
   }
 
   /// output += scale * input
@@ -75,11 +112,17 @@ public enum VectorMath {
     for index in 0..<count { output[index] += input[index] }
   }
 
-  /// gate = silu(gate) * up, the SwiGLU of a feed-forward block.
+  /// gate = silu(gate) * up, the SwiGLU of a feed-forward block. Runs of 16
+  /// take `exponential` and a tail takes `expf`, as in the reference runtime.
   public static func swiGLU(
     _ gate: UnsafeMutablePointer<Float>, _ up: UnsafePointer<Float>, count: Int
   ) {
-    for index in 0..<count {
+    let vectorized = count & ~15
+    for index in 0..<vectorized {
+      let value = gate[index]
+      gate[index] = value / (1 + exponential(-value)) * up[index]
+    }
+    for index in vectorized..<count {
       let value = gate[index]
       gate[index] = value / (1 + expf(-value)) * up[index]
     }
@@ -89,33 +132,55 @@ public enum VectorMath {
 /// Operations on vectors stored in half precision: the key/value cache,
 /// which halves in size this way (the reference runtime stores it so too).
 extension VectorMath {
-  /// Σ a[i] * half[i]
+  /// Σ a[i] * b[i] over two half vectors, summed as the reference CPU
+  /// runtime does: whole runs of 64 into four 16-lane float accumulators
+  /// (the products of halves are exact in float), folded and reduced by
+  /// `sixteenLaneSum`; the rest added one by one in double.
   public static func dot(
-    _ a: UnsafePointer<Float>, halves: UnsafePointer<UInt16>, count: Int
+    halves a: UnsafePointer<UInt16>, _ b: UnsafePointer<UInt16>, count: Int
   ) -> Float {
     let table = Half.table
-    var sums = SIMD8<Float>()
-    var index = 0
-    while index + 8 <= count {
-      var widened = SIMD8<Float>()
-      for lane in 0..<8 { widened[lane] = table[Int(halves[index + lane])] }
-      sums += UnsafeRawPointer(a + index).loadUnaligned(as: SIMD8<Float>.self) * widened
-      index += 8
+    @inline(__always) func widen(_ halves: UnsafePointer<UInt16>) -> SIMD16<Float> {
+      var lanes = SIMD16<Float>()
+      for lane in 0..<16 { lanes[lane] = table[Int(halves[lane])] }
+      return lanes
     }
-    var total = sums.sum()
+    let whole = count & ~63
+    var sums = (SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>())
+    var index = 0
+    while index < whole {
+      sums.0 += widen(a + index) * widen(b + index)
+      sums.1 += widen(a + index + 16) * widen(b + index + 16)
+      sums.2 += widen(a + index + 32) * widen(b + index + 32)
+      sums.3 += widen(a + index + 48) * widen(b + index + 48)
+      index += 64
+    }
+    var total = Double(sixteenLaneSum((sums.0 + sums.2) + (sums.1 + sums.3)))
     while index < count {
-      total += a[index] * table[Int(halves[index])]
+      total += Double(table[Int(a[index])] * table[Int(b[index])])
       index += 1
     }
-    return total
+    return Float(total)
   }
 
-  /// output += scale * half
-  public static func addScaled(
-    _ output: UnsafeMutablePointer<Float>, halves: UnsafePointer<UInt16>, scale: Float, count: Int
-  ) {
+  /// Σ a[i] * b[i] over two half vectors, summed as the reference CPU
+  /// runtime's batched matrix product does: 16 float lanes run through the
+  /// whole vector and are reduced once by `sixteenLaneSum`. Lengths that are
+  /// not a multiple of 16 take `dot(halves:_:count:)`, as that runtime does.
+  public static func laneDot(
+    halves a: UnsafePointer<UInt16>, _ b: UnsafePointer<UInt16>, count: Int
+  ) -> Float {
+    guard count % 16 == 0 else { return dot(halves: a, b, count: count) }
     let table = Half.table
-    for index in 0..<count { output[index] += scale * table[Int(halves[index])] }
+    var sums = SIMD16<Float>()
+    var index = 0
+    while index < count {
+      for lane in 0..<16 {
+        sums[lane] += table[Int(a[index + lane])] * table[Int(b[index + lane])]
+      }
+      index += 16
+    }
+    return sixteenLaneSum(sums)
   }
 
   /// Stores floats as halves.

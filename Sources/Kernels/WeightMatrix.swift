@@ -45,11 +45,17 @@ public struct WeightMatrix: @unchecked Sendable {
     let blocks = columns / 32
     switch type {
     case .q4_0:
-      for row in range { output[row] = BlockDot.q4_0(data + row * rowBytes, quantized, blocks: blocks) }
+      for row in range {
+        output[row] = BlockDot.q4_0(data + row * rowBytes, quantized, blocks: blocks)
+      }
     case .q4_1:
-      for row in range { output[row] = BlockDot.q4_1(data + row * rowBytes, quantized, blocks: blocks) }
+      for row in range {
+        output[row] = BlockDot.q4_1(data + row * rowBytes, quantized, blocks: blocks)
+      }
     case .q8_0:
-      for row in range { output[row] = BlockDot.q8_0(data + row * rowBytes, quantized, blocks: blocks) }
+      for row in range {
+        output[row] = BlockDot.q8_0(data + row * rowBytes, quantized, blocks: blocks)
+      }
     case .f32:
       for row in range { output[row] = BlockDot.f32(data + row * rowBytes, input, count: columns) }
     case .f16:

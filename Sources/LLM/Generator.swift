@@ -175,12 +175,8 @@ public final class Generator {
     }
     statistics.reusedPromptTokens = reused
     cachedTokens = Array(prompt[..<reused])
-    var logits = transformer.forward(token: prompt[reused], position: reused)
-    cachedTokens.append(prompt[reused])
-    for position in reused + 1..<prompt.count {
-      logits = transformer.forward(token: prompt[position], position: position)
-      cachedTokens.append(prompt[position])
-    }
+    var logits = transformer.prefill(prompt[reused...], from: reused)
+    cachedTokens.append(contentsOf: prompt[reused...])
     statistics.promptDuration = start.duration(to: clock.now)
 
     let generationStart = clock.now

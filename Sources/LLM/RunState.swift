@@ -13,15 +13,34 @@ final class RunState {
   let scores: UnsafeMutablePointer<Float>  // attention weights (heads, context)
   let logits: UnsafeMutablePointer<Float>  // (vocabulary)
   let rotation: UnsafeMutablePointer<Float>  // cos and sin per frequency for one position (head size)
-  /// (layer, kv head, position, head size) in half precision: one head's
-  /// keys are contiguous over positions, the order the attention loop reads them.
+  /// Attention reads halves: the query per head (query dimension) and the
+  /// weights per head over the padded span (heads, value span).
+  let queryHalves: UnsafeMutablePointer<UInt16>
+  let weightHalves: UnsafeMutablePointer<UInt16>
+  /// Positions per value row: the context rounded up to `Self.spanMultiple`.
+  let valueSpan: Int
+  /// Keys are (layer, kv head, position, head size) in half precision: one
+  /// position's key is contiguous for its dot product with the query.
   let keyCache: UnsafeMutablePointer<UInt16>
+  /// Values are (layer, kv head, head size, value span): one dimension's
+  /// values are contiguous over positions for their dot product with the
+  /// weights. Unwritten positions stay 0.
   let valueCache: UnsafeMutablePointer<UInt16>
   let quantized: QuantizedVector
   /// Which buffer `quantized` holds, so products reading the same unchanged
   /// vector quantize it once.
   var quantizedSource: UnsafeMutablePointer<Float>?
   private let allocations: [UnsafeMutablePointer<Float>]
+
+  /// Attention spans are padded to a multiple of this with zero weights, as
+  /// the reference CPU runtime pads its cache view: the padding decides which
+  /// products its dot product sums in float lanes and which in double.
+  static let spanMultiple = 32
+
+  /// The padded number of positions attended to at `position`.
+  func span(through position: Int) -> Int {
+    (position + Self.spanMultiple) / Self.spanMultiple * Self.spanMultiple
+  }
 
   init(config: ModelConfig, vocabularySize: Int, contextLength: Int) {
     var allocations: [UnsafeMutablePointer<Float>] = []
@@ -32,6 +51,8 @@ final class RunState {
       return pointer
     }
     let cacheCount = config.layerCount * config.keyValueDimension * contextLength
+    valueSpan = (contextLength + Self.spanMultiple - 1) / Self.spanMultiple * Self.spanMultiple
+    let valueCount = config.layerCount * config.keyValueDimension * valueSpan
     x = buffer(config.embeddingLength)
     normalized = buffer(config.embeddingLength)
     attentionOutput = buffer(config.queryDimension)
@@ -44,8 +65,12 @@ final class RunState {
     rotation = buffer(config.headDimension)
     keyCache = .allocate(capacity: cacheCount)
     keyCache.initialize(repeating: 0, count: cacheCount)
-    valueCache = .allocate(capacity: cacheCount)
-    valueCache.initialize(repeating: 0, count: cacheCount)
+    valueCache = .allocate(capacity: valueCount)
+    valueCache.initialize(repeating: 0, count: valueCount)
+    queryHalves = .allocate(capacity: config.queryDimension)
+    queryHalves.initialize(repeating: 0, count: config.queryDimension)
+    weightHalves = .allocate(capacity: config.headCount * valueSpan)
+    weightHalves.initialize(repeating: 0, count: config.headCount * valueSpan)
     self.allocations = allocations
     quantized = QuantizedVector(
       capacity: max(config.embeddingLength, config.queryDimension, config.feedForwardLength))
@@ -55,5 +80,7 @@ final class RunState {
     for pointer in allocations { pointer.deallocate() }
     keyCache.deallocate()
     valueCache.deallocate()
+    queryHalves.deallocate()
+    weightHalves.deallocate()
   }
 }

@@ -1,3 +1,6 @@
+import GGUF
+import Kernels
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Musl)
@@ -5,8 +8,6 @@
 #elseif canImport(Darwin)
   import Darwin
 #endif
-import GGUF
-import Kernels
 
 /// The forward pass of a llama-family decoder: one token in, the logits of
 /// the next one out, with the keys and values kept in the cache.
@@ -22,13 +23,45 @@ public final class Transformer: @unchecked Sendable {
   ) throws(ModelError) {
     config = try ModelConfig(file: file)
     weights = try Weights(file: file, config: config)
-    contextLength = max(1, min(requested ?? config.trainedContextLength, config.trainedContextLength))
+    contextLength = max(
+      1, min(requested ?? config.trainedContextLength, config.trainedContextLength))
     pool = WorkerPool(threads: threads)
     state = RunState(
       config: config, vocabularySize: weights.vocabularySize, contextLength: contextLength)
   }
 
   public var vocabularySize: Int { weights.vocabularySize }
+
+  /// How many prompt tokens the reference CPU runtime multiplies as one
+  /// batch (its default micro-batch).
+  public static let promptBatchLength = 512
+
+  /// Whether attention sums its dot products in the order of a batched
+  /// matrix product rather than one token's (see `prefill`).
+  private var batchedAttention = false
+
+  /// Runs `tokens` at positions from `position` on and returns the logits
+  /// after the last, valid until the next call. The reference runtime
+  /// multiplies a prompt's tokens as batches of up to `promptBatchLength`,
+  /// whose attention products sum in another order than a single token's;
+  /// running a prompt through here follows it, so greedy answers agree.
+  public func prefill(_ tokens: ArraySlice<Int32>, from position: Int) -> UnsafeMutablePointer<
+    Float
+  > {
+    precondition(!tokens.isEmpty)
+    defer { batchedAttention = false }
+    var logits = state.logits
+    var batchStart = tokens.startIndex
+    while batchStart < tokens.endIndex {
+      let batchEnd = min(batchStart + Self.promptBatchLength, tokens.endIndex)
+      batchedAttention = batchEnd - batchStart > 1
+      for index in batchStart..<batchEnd {
+        logits = forward(token: tokens[index], position: position + index - tokens.startIndex)
+      }
+      batchStart = batchEnd
+    }
+    return logits
+  }
 
   /// Runs `token` at `position` (0-based, below `contextLength`) and returns
   /// the next-token logits, valid until the next call.
@@ -46,16 +79,11 @@ public final class Transformer: @unchecked Sendable {
       VectorMath.rmsNorm(
         s.normalized, s.x, weight: layer.attentionNorm.pointer, count: dimension,
         epsilon: c.rmsEpsilon)
-      let cacheOffset = layerIndex * c.keyValueDimension * contextLength
       multiply(layer.query, s.normalized, into: s.query, bias: layer.queryBias)
-      multiplyIntoCache(
-        layer.key, bias: layer.keyBias, cache: s.keyCache + cacheOffset, position: position,
-        rotate: true)
-      multiplyIntoCache(
-        layer.value, bias: layer.valueBias, cache: s.valueCache + cacheOffset, position: position,
-        rotate: false)
+      storeKey(layer, layerIndex: layerIndex, position: position)
+      storeValue(layer, layerIndex: layerIndex, position: position)
       for head in 0..<c.headCount { rotate(s.query + head * c.headDimension) }
-      attend(cacheOffset: cacheOffset, position: position)
+      attend(layerIndex: layerIndex, position: position)
       multiply(layer.attentionOutput, s.attentionOutput, into: s.projected, bias: nil)
       VectorMath.add(s.x, s.projected, count: dimension)
 
@@ -96,21 +124,34 @@ public final class Transformer: @unchecked Sendable {
     if let bias { VectorMath.add(output, bias.pointer, count: matrix.rows) }
   }
 
-  /// Projects the normalized input to keys or values and stores them in the
-  /// cache at `position`, rotating keys. The normalized input is already quantized.
-  private func multiplyIntoCache(
-    _ matrix: WeightMatrix, bias: FloatVector?, cache: UnsafeMutablePointer<UInt16>,
-    position: Int, rotate shouldRotate: Bool
-  ) {
+  /// Projects the normalized input (already quantized by the query product)
+  /// to keys, rotates them and stores them at `position`. The projection
+  /// lands in `projected`, free until the attention output.
+  private func storeKey(_ layer: LayerWeights, layerIndex: Int, position: Int) {
     let c = config
-    // The query product quantized `normalized`; the projection lands in
-    // `projected` (free until the attention output) and is scattered per head.
-    multiply(matrix, state.normalized, into: state.projected, bias: bias, inputIsUnchanged: true)
+    multiply(
+      layer.key, state.normalized, into: state.projected, bias: layer.keyBias,
+      inputIsUnchanged: true)
+    let cache = state.keyCache + layerIndex * c.keyValueDimension * contextLength
     for head in 0..<c.keyValueHeadCount {
       let source = state.projected + head * c.headDimension
-      if shouldRotate { rotate(source) }
+      rotate(source)
       let target = cache + (head * contextLength + position) * c.headDimension
       VectorMath.convert(source, toHalves: target, count: c.headDimension)
+    }
+  }
+
+  /// Projects the normalized input to values and stores them in column
+  /// `position` of the transposed value cache.
+  private func storeValue(_ layer: LayerWeights, layerIndex: Int, position: Int) {
+    let c = config
+    let span = state.valueSpan
+    multiply(
+      layer.value, state.normalized, into: state.projected, bias: layer.valueBias,
+      inputIsUnchanged: true)
+    let cache = state.valueCache + layerIndex * c.keyValueDimension * span
+    for row in 0..<c.keyValueDimension {
+      cache[row * span + position] = Half.fromFloat(state.projected[row])
     }
   }
 
@@ -123,7 +164,9 @@ public final class Transformer: @unchecked Sendable {
     var theta = Float(position)
     for pair in 0..<pairs {
       var angle = theta * config.ropeScale
-      if let factors = weights.ropeFrequencyFactors { angle = theta / factors.pointer[pair] * config.ropeScale }
+      if let factors = weights.ropeFrequencyFactors {
+        angle = theta / factors.pointer[pair] * config.ropeScale
+      }
       theta *= step
       state.rotation[pair] = cosf(angle)
       state.rotation[pairs + pair] = sinf(angle)
@@ -140,41 +183,56 @@ public final class Transformer: @unchecked Sendable {
         config.ropeLayout == .adjacent ? (2 * pair, 2 * pair + 1) : (pair, pair + pairs)
       let a = vector[first]
       let b = vector[second]
-      vector[first] = a * cosines[pair] - b * sines[pair]
-      vector[second] = a * sines[pair] + b * cosines[pair]
+      // One product of each pair fused with the sum, as the reference
+      // runtime's compiled rotation does.
+      vector[first] = (-(b * sines[pair])).addingProduct(a, cosines[pair])
+      vector[second] = (b * cosines[pair]).addingProduct(a, sines[pair])
     }
   }
 
-  /// Scaled dot-product attention of every query head over positions 0...position.
-  private func attend(cacheOffset: Int, position: Int) {
+  /// Scaled dot-product attention of every query head over positions
+  /// 0...position. Query, keys, weights and values meet as halves, and the
+  /// weights run on to the padded span with zeros.
+  private func attend(layerIndex: Int, position: Int) {
     let c = config
     let length = contextLength
+    let valueSpan = state.valueSpan
+    let span = state.span(through: position)
     let group = c.headCount / c.keyValueHeadCount
     let scale = 1 / Float(c.headDimension).squareRoot()
+    let keyOffset = layerIndex * c.keyValueDimension * length
+    let valueOffset = layerIndex * c.keyValueDimension * valueSpan
+    let batched = batchedAttention
     let s = Shared(state)
     pool.forEachRange(count: c.headCount, minimumPerThread: 1) { heads in
       let state = s.value
       for head in heads {
-        let query = state.query + head * c.headDimension
-        // Scores and weights are taken at the cache's half precision.
-        VectorMath.roundToHalf(query, count: c.headDimension)
+        let query = state.queryHalves + head * c.headDimension
+        VectorMath.convert(
+          state.query + head * c.headDimension, toHalves: query, count: c.headDimension)
         let keyValueHead = head / group
-        let keys = state.keyCache + cacheOffset + keyValueHead * length * c.headDimension
-        let values = state.valueCache + cacheOffset + keyValueHead * length * c.headDimension
+        let keys = state.keyCache + keyOffset + keyValueHead * length * c.headDimension
+        let values = state.valueCache + valueOffset + keyValueHead * c.headDimension * valueSpan
         let scores = state.scores + head * length
         for time in 0...position {
-          scores[time] =
-            VectorMath.dot(query, halves: keys + time * c.headDimension, count: c.headDimension)
-            * scale
+          let key = keys + time * c.headDimension
+          let score =
+            batched
+            ? VectorMath.laneDot(halves: key, query, count: c.headDimension)
+            : VectorMath.dot(halves: key, query, count: c.headDimension)
+          scores[time] = score * scale
         }
         VectorMath.softmax(scores, count: position + 1)
-        VectorMath.roundToHalf(scores, count: position + 1)
+        let weights = state.weightHalves + head * valueSpan
+        VectorMath.convert(scores, toHalves: weights, count: position + 1)
+        (weights + position + 1).update(repeating: 0, count: span - position - 1)
         let output = state.attentionOutput + head * c.headDimension
-        output.update(repeating: 0, count: c.headDimension)
-        for time in 0...position {
-          VectorMath.addScaled(
-            output, halves: values + time * c.headDimension, scale: scores[time],
-            count: c.headDimension)
+        for dimension in 0..<c.headDimension {
+          let row = values + dimension * valueSpan
+          output[dimension] =
+            batched
+            ? VectorMath.laneDot(halves: row, weights, count: span)
+            : VectorMath.dot(halves: row, weights, count: span)
         }
       }
     }
