@@ -37,7 +37,7 @@ let package = Package(
     .executableTarget(
       name: "aistick",
       dependencies: [
-        "GGUF", "LLM", "FATFS",
+        "GGUF", "LLM", "FATFS", "Stick",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     // Shared by the test targets: where the checkout and the default model

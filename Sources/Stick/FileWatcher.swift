@@ -96,11 +96,12 @@ public final class FileWatcher: @unchecked Sendable {
     }
   }
 
-  /// The next event, waiting up to `seconds` (0: only what is queued now).
+  /// The next event, waiting up to `seconds` (at least one: the library
+  /// takes 0 as "wait for ever").
   ///
   /// The corresponding C function is `inotifytools_next_event`.
   public func nextEvent(waitingUpTo seconds: Int) -> FileEvent? {
-    guard let event = inotifytools_next_event(seconds) else { return nil }
+    guard let event = inotifytools_next_event(max(seconds, 1)) else { return nil }
     let events = FileEvents(rawValue: event.pointee.mask)
     if events.contains(.overflow) { return FileEvent(path: "", events: events) }
     // The folder's path (with its trailing slash) plus the entry's name, if any.

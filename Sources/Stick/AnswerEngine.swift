@@ -1,0 +1,50 @@
+import LLM
+import Tokenizer
+
+/// What answers a conversation: the model on the board, or (later) a server.
+/// The watcher, the drive and the HTTP API all go through this one seam.
+public protocol AnswerEngine: AnyObject {
+  /// The name written in the answer marker.
+  var modelName: String { get }
+  /// The system prompt the model's template uses when none is given.
+  var defaultSystemPrompt: String? { get }
+  /// Answers `messages`, calling `onText` with each piece as it is made;
+  /// returning false from `onText` stops the answer.
+  func answer(
+    _ messages: [ChatMessage], options: GenerationOptions, onText: (String) -> Bool
+  ) -> GenerationResult
+}
+
+/// The model on the board.
+public final class LocalEngine: AnswerEngine {
+  public let model: LanguageModel
+  private let generator: Generator
+
+  public init(model: LanguageModel) {
+    self.model = model
+    generator = Generator(model: model)
+  }
+
+  public var modelName: String {
+    model.path.split(separator: "/").last.map { String($0.dropLast(".gguf".count)) } ?? model.name
+  }
+
+  public var defaultSystemPrompt: String? { model.template.defaultSystemPrompt }
+
+  public func answer(
+    _ messages: [ChatMessage], options: GenerationOptions, onText: (String) -> Bool
+  ) -> GenerationResult {
+    generator.chat(messages, options: options, onText: onText)
+  }
+}
+
+extension Settings {
+  /// The generation options these settings ask for.
+  public var generationOptions: GenerationOptions {
+    var sampling = SamplingOptions()
+    sampling.temperature = temperature
+    sampling.topP = topP
+    sampling.seed = seed
+    return GenerationOptions(maxTokens: maxTokens, sampling: sampling)
+  }
+}

@@ -1,0 +1,296 @@
+import Foundation
+import LLM
+import SystemPackage
+import Tokenizer
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Folder mode: answers prompt files in an ordinary folder (a dev board, a
+/// laptop, a mounted drive). Changes are seen through inotify on the whole
+/// tree; each file is taken after a quiet period, and the answer streams
+/// into it as it is made, then is synced to disk.
+public final class FolderService {
+  public let root: String
+  public let engine: any AnswerEngine
+  /// How long a file must be left alone before it is read: editors write in bursts.
+  public var quietPeriod: Duration = .milliseconds(800)
+  /// Files larger than this are not read (a prompt is text a person typed).
+  public var sizeLimit = 16 << 20
+  public private(set) var status = StatusBoard()
+  /// Called after each answer and with each problem; the log.
+  public var log: (String) -> Void = { _ in }
+
+  private let watcher: FileWatcher
+  private let clock = ContinuousClock()
+  /// Paths with recent events and when the last one came.
+  private var settling: [String: ContinuousClock.Instant] = [:]
+  /// Paths ready to be looked at, first come first served.
+  private var queue: [String] = []
+  /// The size and change time each file had after the last write here, so
+  /// this program's own writes are not taken for the person's.
+  private var ownWrites: [String: FileStamp] = [:]
+  /// Files found unreadable or binary, by stamp, so they are reported once.
+  private var reported: [String: FileStamp] = [:]
+
+  public init(root: String, engine: any AnswerEngine) throws(WatchError) {
+    var root = root
+    while root.count > 1 && root.hasSuffix("/") { root.removeLast() }
+    self.root = root
+    self.engine = engine
+    watcher = try FileWatcher()
+    try watcher.watchRecursively(root)
+    status.model = engine.modelName
+  }
+
+  /// Runs until `shouldStop` says so (checked at least once a second).
+  public func run(shouldStop: () -> Bool = { false }) {
+    enqueueEverything()
+    while !shouldStop() { step() }
+  }
+
+  /// Answers the next queued file; with none queued, takes one event (or
+  /// waits up to a second for one) and queues the files that have settled.
+  /// Events that come in during an answer wait in the kernel's queue; if it
+  /// overflows, everything is looked at again.
+  func step() {
+    updateStatus(queueLength: queue.count)
+    if !queue.isEmpty {
+      answer(queue.removeFirst())
+      return
+    }
+    if let event = watcher.nextEvent(waitingUpTo: 1) { handle(event) }
+    let now = clock.now
+    for (path, last) in settling.sorted(by: { $0.value < $1.value })
+    where last.duration(to: now) >= quietPeriod {
+      settling[path] = nil
+      if !queue.contains(path) { queue.append(path) }
+    }
+  }
+
+  private func handle(_ event: FileEvent) {
+    if event.events.contains(.overflow) {
+      log("events were lost: looking at every file again")
+      enqueueEverything()
+      return
+    }
+    if event.events.contains(.isDirectory) {
+      if event.events.contains(.created) || event.events.contains(.movedIn) {
+        // A folder made (or moved in) later: watch it, and take what it holds.
+        try? watcher.watchRecursively(event.path)
+        enqueueFiles(below: event.path)
+      }
+      return
+    }
+    guard let relative = relativePath(event.path), PromptFileFilter.isPromptFile(relative) else {
+      return
+    }
+    if event.events.contains(.deleted) || event.events.contains(.movedOut) {
+      settling[event.path] = nil
+      queue.removeAll { $0 == event.path }
+      status.clearProblems(about: relative)
+      return
+    }
+    settling[event.path] = clock.now
+  }
+
+  private func relativePath(_ path: String) -> String? {
+    guard path.hasPrefix(root + "/") else { return nil }
+    return String(path.dropFirst(root.count + 1))
+  }
+
+  private func enqueueEverything() {
+    enqueueFiles(below: root)
+  }
+
+  private func enqueueFiles(below folder: String) {
+    guard let walker = FileManager.default.enumerator(atPath: folder) else { return }
+    var found: [String] = []
+    for case let name as String in walker {
+      let path = folder + "/" + name
+      if let relative = relativePath(path), PromptFileFilter.isPromptFile(relative) {
+        found.append(path)
+      }
+    }
+    for path in found.sorted() where !queue.contains(path) { queue.append(path) }
+  }
+
+  /// Reads, decides, answers and writes one file.
+  private func answer(_ path: String) {
+    guard let relative = relativePath(path) else { return }
+    guard let stamp = FileStamp(path: path), stamp.isRegularFile else { return }
+    if ownWrites[path] == stamp { return }
+    guard stamp.size <= sizeLimit else {
+      report(
+        relative, "\(relative): the file is larger than \(sizeLimit >> 20) MB; it was left as it is"
+      )
+      return
+    }
+    guard let bytes = FileManager.default.contents(atPath: path).map(Array.init) else { return }
+    let file: PromptFile
+    do {
+      file = try PromptFile(bytes: bytes, name: relative)
+    } catch {
+      if reported[path] != stamp {
+        reported[path] = stamp
+        report(relative, "\(relative): \(error)")
+      }
+      return
+    }
+    reported[path] = nil
+    status.clearProblems(about: relative)
+    let settingsFile = SettingsFile.load(path: root + "/SETTINGS.TXT")
+    for problem in settingsFile.problems + file.problems { status.report(problem.description) }
+
+    if !file.conversation.needsAnswer {
+      if let closing = file.closingInterruptedAnswer() {
+        // An answer cut off earlier (a crash, a power cut): close it so the
+        // person sees where to write a follow-up.
+        _ = append(closing, to: path, expecting: bytes.count)
+      }
+      return
+    }
+
+    let settings = file.settings(base: settingsFile.settings)
+    let messages = file.conversation.chatMessages(
+      settings: settings, modelDefaultSystemPrompt: engine.defaultSystemPrompt)
+    guard let writer = StreamingWriter(path: path, expectedSize: bytes.count) else {
+      queue.append(path)
+      return
+    }
+    status.state = .answering(relative)
+    writeStatus()
+    log("answering \(relative)")
+    var appender = file.answerAppender()
+    var writing = writer.write(
+      appender.start(model: engine.modelName, date: Date(), timeZone: .current))
+    let result = engine.answer(messages, options: settings.generationOptions) { piece in
+      writing = writing && writer.write(appender.append(piece))
+      return writing
+    }
+    if writing, writer.write(appender.end()), writer.synchronize() {
+      status.recordAnswer(
+        file: relative, tokens: result.statistics.generatedTokens,
+        tokensPerSecond: result.statistics.generatedTokensPerSecond)
+      log(
+        "answered \(relative): \(result.statistics.generatedTokens) tokens, "
+          + String(format: "%.1f tokens per second", result.statistics.generatedTokensPerSecond))
+    } else {
+      // The file was changed, replaced or deleted while the answer was being
+      // written: stop, leave it as it is, and look at it again.
+      log("\(relative) changed during the answer; the answer was stopped")
+      if FileManager.default.fileExists(atPath: path) { settling[path] = clock.now }
+    }
+    if let after = FileStamp(path: path) { ownWrites[path] = after }
+    writer.close()
+    status.state = .waiting
+    writeStatus()
+  }
+
+  /// Appends `bytes` when the file still has `expecting` bytes.
+  private func append(_ bytes: [UInt8], to path: String, expecting size: Int) -> Bool {
+    guard let writer = StreamingWriter(path: path, expectedSize: size) else { return false }
+    defer { writer.close() }
+    let done = writer.write(bytes) && writer.synchronize()
+    if let after = FileStamp(path: path) { ownWrites[path] = after }
+    return done
+  }
+
+  private func report(_ name: String, _ problem: String) {
+    status.report(problem)
+    log(problem)
+    writeStatus()
+  }
+
+  private func updateStatus(queueLength: Int) {
+    if status.queueLength != queueLength || status.state == .starting {
+      status.queueLength = queueLength
+      if status.state == .starting { status.state = .waiting }
+      writeStatus()
+    }
+  }
+
+  /// STATUS.TXT in the folder, replaced whole so no one reads half of it.
+  private func writeStatus() {
+    let path = root + "/STATUS.TXT"
+    let temporary = root + "/.STATUS.TXT.writing"
+    guard FileManager.default.createFile(atPath: temporary, contents: Data(status.text().utf8))
+    else { return }
+    if rename(temporary, path) != 0 { unlink(temporary) }
+  }
+}
+
+/// A file's size and change time: enough to tell whether it was written since.
+struct FileStamp: Equatable {
+  let size: Int
+  let changed: timespec
+  let inode: UInt64
+  let isRegularFile: Bool
+
+  init?(path: String) {
+    var status = stat()
+    guard lstat(path, &status) == 0 else { return nil }
+    size = Int(status.st_size)
+    changed = status.st_ctim
+    inode = UInt64(status.st_ino)
+    isRegularFile = (status.st_mode & S_IFMT) == S_IFREG
+  }
+
+  static func == (a: FileStamp, b: FileStamp) -> Bool {
+    a.size == b.size && a.inode == b.inode && a.changed.tv_sec == b.changed.tv_sec
+      && a.changed.tv_nsec == b.changed.tv_nsec
+  }
+}
+
+/// Appends to one file while checking, before every write, that it is still
+/// the same file at the same size: a file replaced, renamed away, deleted or
+/// written by someone else stops the writing, so an answer never lands in
+/// another file or after the person's edit.
+final class StreamingWriter {
+  private let path: String
+  private let descriptor: FileDescriptor
+  private let inode: UInt64
+  private var size: Int
+
+  init?(path: String, expectedSize: Int) {
+    guard let descriptor = try? FileDescriptor.open(FilePath(path), .writeOnly, options: [.append])
+    else { return nil }
+    var status = stat()
+    guard fstat(descriptor.rawValue, &status) == 0, Int(status.st_size) == expectedSize else {
+      try? descriptor.close()
+      return nil
+    }
+    self.path = path
+    self.descriptor = descriptor
+    inode = UInt64(status.st_ino)
+    size = expectedSize
+  }
+
+  /// Writes `bytes` at the end, or returns false if the file is no longer ours to write.
+  func write(_ bytes: [UInt8]) -> Bool {
+    guard stillTheSameFile() else { return false }
+    guard !bytes.isEmpty else { return true }
+    guard let written = try? descriptor.writeAll(bytes), written == bytes.count else {
+      return false
+    }
+    size += bytes.count
+    return true
+  }
+
+  func synchronize() -> Bool {
+    fsync(descriptor.rawValue) == 0
+  }
+
+  func close() {
+    try? descriptor.close()
+  }
+
+  private func stillTheSameFile() -> Bool {
+    var open = stat()
+    var named = stat()
+    guard fstat(descriptor.rawValue, &open) == 0, stat(path, &named) == 0 else { return false }
+    return UInt64(named.st_ino) == inode && UInt64(open.st_ino) == inode && open.st_nlink > 0
+      && Int(open.st_size) == size
+  }
+}

@@ -1,0 +1,194 @@
+import Foundation
+import TestSupport
+import Testing
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// A running `aistick watch` on a temporary folder, stopped at the end.
+final class WatchedFolder {
+  let folder: URL
+  let process = Process()
+  let log: URL
+
+  init(
+    settings: String = "max_tokens = 24\ntemperature = 0\n", before: (URL) throws -> Void = { _ in }
+  )
+    throws
+  {
+    folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "watch-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    try Data(settings.utf8).write(to: folder.appendingPathComponent("SETTINGS.TXT"))
+    try before(folder)
+    log = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "watch-\(UUID().uuidString).log")
+    FileManager.default.createFile(atPath: log.path, contents: nil)
+    process.executableURL = try aistickExecutable()
+    process.arguments = ["watch", "--quiet", "300", "--threads", "2", folder.path]
+    process.currentDirectoryURL = Checkout.root
+    let handle = try FileHandle(forWritingTo: log)
+    process.standardOutput = handle
+    process.standardError = handle
+    try process.run()
+    // Ready once it says it is watching (the watches are in place by then).
+    try wait("the watcher to start", seconds: 30) { self.logText.contains("watching ") }
+  }
+
+  deinit {
+    if process.isRunning {
+      process.terminate()
+      process.waitUntilExit()
+    }
+    try? FileManager.default.removeItem(at: folder)
+    try? FileManager.default.removeItem(at: log)
+  }
+
+  var logText: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
+
+  func url(_ name: String) -> URL { folder.appendingPathComponent(name) }
+
+  func write(_ text: String, to name: String) throws {
+    try Data(text.utf8).write(to: url(name))
+  }
+
+  func read(_ name: String) -> String {
+    (try? String(contentsOf: url(name), encoding: .utf8)) ?? ""
+  }
+
+  func answers(in name: String) -> Int {
+    read(name).components(separatedBy: "--- answer (").count - 1
+  }
+
+  /// Waits until `name` holds `count` complete answers.
+  func waitForAnswers(_ count: Int, in name: String, seconds: Double = 60) throws {
+    try wait("\(count) answer(s) in \(name)", seconds: seconds) {
+      let text = self.read(name)
+      return self.answers(in: name) >= count
+        && (text.hasSuffix("--- end\n") || text.hasSuffix("--- end\r\n"))
+    }
+    #expect(answers(in: name) == count, "\(name): \(read(name))")
+  }
+
+  func wait(_ what: String, seconds: Double, until condition: () -> Bool) throws {
+    let deadline = Date().addingTimeInterval(seconds)
+    while !condition() {
+      guard Date() < deadline, process.isRunning || what.contains("exit") else {
+        throw CommandFailure(message: "timed out waiting for \(what); log:\n\(logText)")
+      }
+      usleep(100_000)
+    }
+  }
+}
+
+func aistickExecutable() throws -> URL {
+  let products = Bundle.main.bundleURL.deletingLastPathComponent()
+  let candidates = [products, Bundle.main.bundleURL].map { $0.appendingPathComponent("aistick") }
+  return try #require(
+    candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) },
+    "the aistick program is not built beside the tests")
+}
+
+/// Folder mode with real inotify: the program runs as it would on a dev board.
+@Suite(.serialized) struct WatchTests {
+  @Test func answersWaitingNewNestedAndRenamedFiles() throws {
+    let watched = try WatchedFolder { folder in
+      try Data("What is the capital of France? Answer in one sentence.\n".utf8).write(
+        to: folder.appendingPathComponent("waiting.txt"))
+    }
+    try watched.waitForAnswers(1, in: "waiting.txt")
+    #expect(
+      watched.read("waiting.txt").hasPrefix(
+        "What is the capital of France? Answer in one sentence.\n\n--- answer (SmolLM2-135M-Instruct.Q4_1, "
+      ))
+    #expect(watched.read("waiting.txt").contains("Paris"))
+
+    try watched.write("Name a fruit.\n", to: "new.TXT")
+    try watched.waitForAnswers(1, in: "new.TXT")
+
+    // A folder made after the start, two levels deep.
+    try FileManager.default.createDirectory(
+      at: watched.url("later/deeper"), withIntermediateDirectories: true)
+    try watched.write("Name a colour.\n", to: "later/deeper/q.txt")
+    try watched.waitForAnswers(1, in: "later/deeper/q.txt")
+
+    // An editor that saves through a temporary file and a rename.
+    try watched.write("Name an animal.\n", to: ".q.txt.swp")
+    #expect(rename(watched.url(".q.txt.swp").path, watched.url("saved.txt").path) == 0)
+    try watched.waitForAnswers(1, in: "saved.txt")
+
+    // Own writes are not taken for new questions: nothing is answered twice.
+    sleep(2)
+    for name in ["waiting.txt", "new.TXT", "later/deeper/q.txt", "saved.txt"] {
+      #expect(watched.answers(in: name) == 1, "\(name)")
+    }
+    let status = watched.read("STATUS.TXT")
+    #expect(status.contains("Last answer: saved.txt"))
+    #expect(status.contains("State: waiting for questions"))
+  }
+
+  @Test func followUpsAfterTruncateAndRewrite() throws {
+    let watched = try WatchedFolder()
+    try watched.write("What is the capital of France? Answer in one sentence.\n", to: "talk.txt")
+    try watched.waitForAnswers(1, in: "talk.txt")
+    // An editor that truncates the file and writes it all again, with a follow-up.
+    let first = watched.read("talk.txt")
+    let handle = try FileHandle(forWritingTo: watched.url("talk.txt"))
+    try handle.truncate(atOffset: 0)
+    try handle.write(contentsOf: Data((first + "\nAnd of Italy?\n").utf8))
+    try handle.close()
+    try watched.waitForAnswers(2, in: "talk.txt")
+    #expect(watched.read("talk.txt").hasPrefix(first + "\nAnd of Italy?\n\n--- answer ("))
+  }
+
+  @Test func utf16WindowsFilesAreAnsweredInKind() throws {
+    let watched = try WatchedFolder()
+    var bytes: [UInt8] = [0xFF, 0xFE]
+    for unit in "Wie heißt die Hauptstadt von Frankreich?\r\n".utf16 {
+      bytes += [UInt8(unit & 0xFF), UInt8(unit >> 8)]
+    }
+    try Data(bytes).write(to: watched.url("notepad.txt"))
+    try watched.wait("the UTF-16 answer", seconds: 60) {
+      let data = (try? Data(contentsOf: watched.url("notepad.txt"))) ?? Data()
+      let text = String(data: data, encoding: .utf16) ?? ""
+      return text.hasSuffix("--- end\r\n")
+    }
+    let data = try Data(contentsOf: watched.url("notepad.txt"))
+    #expect(Array(data.prefix(bytes.count)) == bytes)
+    let text = try #require(String(data: data, encoding: .utf16))
+    #expect(text.contains("\r\n--- answer ("))
+    // Every line break in the answer is CRLF, like the question's.
+    #expect(!text.replacingOccurrences(of: "\r\n", with: "").contains("\n"))
+  }
+
+  @Test func badFilesAreNamedAndLeftAlone() throws {
+    let watched = try WatchedFolder()
+    let binary: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13]
+    try Data(binary).write(to: watched.url("picture.txt"))
+    try watched.write("   \n\n", to: "empty.txt")
+    try watched.wait("the binary file in STATUS.TXT", seconds: 30) {
+      watched.read("STATUS.TXT").contains("picture.txt")
+    }
+    #expect(try Data(contentsOf: watched.url("picture.txt")) == Data(binary))
+    #expect(watched.read("empty.txt") == "   \n\n")
+    // The service keeps going after a bad file.
+    try watched.write("Name a fruit.\n", to: "after.txt")
+    try watched.waitForAnswers(1, in: "after.txt")
+  }
+
+  @Test func aFileDeletedDuringItsAnswerIsDroppedAndTheWatchGoesOn() throws {
+    let watched = try WatchedFolder(settings: "max_tokens = 400\ntemperature = 0\n")
+    try watched.write("Write a long story about a dragon.\n", to: "long.txt")
+    try watched.wait("the answer to start", seconds: 60) {
+      watched.read("long.txt").contains("--- answer (")
+    }
+    try FileManager.default.removeItem(at: watched.url("long.txt"))
+    try watched.wait("the answer to stop", seconds: 60) {
+      watched.logText.contains("long.txt changed during the answer")
+    }
+    #expect(!FileManager.default.fileExists(atPath: watched.url("long.txt").path))
+    try watched.write("# max_tokens = 16\nName a fruit.\n", to: "next.txt")
+    try watched.waitForAnswers(1, in: "next.txt")
+  }
+}
