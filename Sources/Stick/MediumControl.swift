@@ -75,7 +75,9 @@ public struct MediumControl: Sendable {
   /// device unplugged) and returns the controller's name for `bind`.
   public func unbind() throws(MediumError) -> String {
     let controller = try read(gadgetDirectory.appending("UDC"))
-    guard !controller.isEmpty else { throw MediumError(what: "the gadget is not bound to a UDC", errno: nil) }
+    guard !controller.isEmpty else {
+      throw MediumError(what: "the gadget is not bound to a UDC", errno: nil)
+    }
     try write("", to: gadgetDirectory.appending("UDC"))
     return controller
   }

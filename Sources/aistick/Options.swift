@@ -82,13 +82,15 @@ func emit(_ text: String) {
   FileHandle.standardOutput.write(Data(text.utf8))
 }
 
+/// A duration in whole milliseconds, for logs.
+func milliseconds(_ duration: Duration) -> Int {
+  Int(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
+}
+
 func describe(_ statistics: GenerationStatistics, seed: UInt64) -> String {
-  let milliseconds = { (d: Duration) in
-    Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) * 1e-15
-  }
-  return String(
+  String(
     format: "prompt %d tokens (%.1f tok/s), generated %d tokens (%.1f tok/s), "
-      + "first token after %.0f ms, seed %llu",
+      + "first token after %d ms, seed %llu",
     statistics.promptTokens, statistics.promptTokensPerSecond, statistics.generatedTokens,
     statistics.generatedTokensPerSecond, milliseconds(statistics.timeToFirstToken), seed)
 }
