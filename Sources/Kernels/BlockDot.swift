@@ -58,9 +58,12 @@ enum BlockDot {
       let base = row + block * 20
       let activations = UnsafeRawPointer(input.quants + block * 32)
       let nibbles = base.loadUnaligned(fromByteOffset: 4, as: SIMD16<UInt8>.self)
-      let low = quadSums(nibbles & 0x0F, activations.loadUnaligned(as: SIMD16<Int8>.self))
+      let low = quadSums(
+        SIMD16<Int8>(truncatingIfNeeded: nibbles & 0x0F),
+        activations.loadUnaligned(as: SIMD16<Int8>.self))
       let high = quadSums(
-        nibbles &>> 4, activations.loadUnaligned(fromByteOffset: 16, as: SIMD16<Int8>.self))
+        SIMD16<Int8>(truncatingIfNeeded: nibbles &>> 4),
+        activations.loadUnaligned(fromByteOffset: 16, as: SIMD16<Int8>.self))
       // Both factors are halves, so the products are exact in float.
       lanes = fusedMultiplyAdd(
         half(base, 0) * input.scales[block], SIMD8(lowHalf: low, highHalf: high), lanes)
@@ -69,18 +72,7 @@ enum BlockDot {
     return laneSum(lanes) + offsets
   }
 
-  /// Sums of four consecutive products of unsigned weights and signed activations.
-  @inline(__always)
-  static func quadSums(_ weights: SIMD16<UInt8>, _ activations: SIMD16<Int8>) -> SIMD4<Int32> {
-    let products =
-      SIMD16<Int16>(truncatingIfNeeded: weights) &* SIMD16<Int16>(truncatingIfNeeded: activations)
-    let pairs =
-      SIMD8<Int32>(truncatingIfNeeded: products.evenHalf)
-      &+ SIMD8<Int32>(truncatingIfNeeded: products.oddHalf)
-    return pairs.evenHalf &+ pairs.oddHalf
-  }
-
-  /// Sums of four consecutive products of signed bytes.
+  /// Sums of four consecutive products of signed bytes (nibbles fit as they are).
   @inline(__always)
   static func quadSums(_ weights: SIMD16<Int8>, _ activations: SIMD16<Int8>) -> SIMD4<Int32> {
     let products =
