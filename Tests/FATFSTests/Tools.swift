@@ -1,7 +1,7 @@
 import FATFS
 import Foundation
-import TestSupport
 import SystemPackage
+import TestSupport
 import Testing
 
 typealias ToolResult = CommandResult
@@ -77,20 +77,10 @@ enum Tools {
   }
 }
 
-/// A temporary directory removed when the test ends.
-final class Scratch {
-  let url: URL
+/// A temporary folder for one test.
+typealias Scratch = TemporaryFolder
 
-  init() throws {
-    url = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "fatfs-tests-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-  }
-
-  deinit { try? FileManager.default.removeItem(at: url) }
-
-  func path(_ name: String) -> String { url.appendingPathComponent(name).path }
-
+extension TemporaryFolder {
   /// A fresh image made by mkfs.fat: `fat` is 12, 16 or 32, `sectorsPerCluster` the cluster
   /// size in 512-byte sectors.
   func makeImage(

@@ -52,17 +52,5 @@ enum Tools {
   }
 }
 
-/// A temporary directory removed when the test ends.
-final class Scratch {
-  let url: URL
-
-  init() throws {
-    url = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "image-tests-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-  }
-
-  deinit { try? FileManager.default.removeItem(at: url) }
-
-  func path(_ name: String) -> String { url.appendingPathComponent(name).path }
-}
+/// A temporary folder for one test.
+typealias Scratch = TemporaryFolder

@@ -90,3 +90,18 @@ public func requireCommand(
   }
   return result
 }
+
+/// A temporary folder, removed with everything in it when the test ends.
+public final class TemporaryFolder {
+  public let url: URL
+
+  public init(prefix: String = "aistick-tests") throws {
+    url = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "\(prefix)-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+  }
+
+  deinit { try? FileManager.default.removeItem(at: url) }
+
+  public func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+}
