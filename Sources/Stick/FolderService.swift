@@ -141,7 +141,8 @@ public final class FolderService {
     reported[path] = nil
     status.clearProblems(about: relative)
     let settingsFile = SettingsFile.load(path: root + "/SETTINGS.TXT")
-    for problem in settingsFile.problems + file.problems { status.report(problem.description) }
+    status.reportSettingsProblems(settingsFile.problems)
+    for problem in file.problems { status.report(problem.description) }
 
     if !file.conversation.needsAnswer {
       if let closing = file.closingInterruptedAnswer() {

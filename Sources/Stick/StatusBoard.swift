@@ -29,9 +29,17 @@ public struct StatusBoard: Sendable {
     }
   }
 
-  /// Forgets problems about `name` (a file that is now fine or gone).
+  /// Forgets problems about `name` (a file that is now fine or gone):
+  /// those that start "NAME:" or "NAME line N:".
   public mutating func clearProblems(about name: String) {
-    problems.removeAll { $0.text.hasPrefix(name + ":") }
+    problems.removeAll { $0.text.hasPrefix(name + ":") || $0.text.hasPrefix(name + " line ") }
+  }
+
+  /// Replaces what is said about the settings file with its current problems,
+  /// so a mistake fixed in SETTINGS.TXT leaves STATUS.TXT too.
+  public mutating func reportSettingsProblems(_ problems: [SettingsProblem]) {
+    clearProblems(about: SettingsFile.fileName)
+    for problem in problems.reversed() { report(problem.description) }
   }
 
   public mutating func recordAnswer(
