@@ -1,30 +1,28 @@
-import Dispatch
 import Synchronization
 
 #if canImport(Glibc)
   import Glibc
 #endif
 
-/// Turns SIGINT and SIGTERM into a flag a service loop checks, so a stop
-/// never lands in the middle of a write.
-final class StopSignal {
-  private final class Flag: Sendable {
-    let raised = Atomic<Bool>(false)
-  }
+/// Raised by SIGINT or SIGTERM; the service loop checks it between steps,
+/// so a stop never lands in the middle of a write.
+private let stopRaised = Atomic<Bool>(false)
 
-  private let flag = Flag()
-  private let sources: [any DispatchSourceSignal]
-
+/// Turns SIGINT and SIGTERM into a flag a service loop checks.
+struct StopSignal {
   init() {
-    let flag = self.flag
-    sources = [SIGINT, SIGTERM].map { number in
-      signal(number, SIG_IGN)
-      let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-      source.setEventHandler { flag.raised.store(true, ordering: .relaxed) }
-      source.resume()
-      return source
+    for number in [SIGINT, SIGTERM] {
+      // Storing to an atomic is safe inside a signal handler.
+      signal(number) { _ in stopRaised.store(true, ordering: .relaxed) }
     }
+    // A parent may have started this process with the signals blocked; a stop
+    // sent before now is pending, and arrives here once they are unblocked.
+    var signals = sigset_t()
+    sigemptyset(&signals)
+    sigaddset(&signals, SIGINT)
+    sigaddset(&signals, SIGTERM)
+    pthread_sigmask(SIG_UNBLOCK, &signals, nil)
   }
 
-  var requested: Bool { flag.raised.load(ordering: .relaxed) }
+  var requested: Bool { stopRaised.load(ordering: .relaxed) }
 }
