@@ -156,6 +156,10 @@ public final class FolderService {
     let settings = file.settings(base: settingsFile.settings)
     let messages = file.conversation.chatMessages(
       settings: settings, modelDefaultSystemPrompt: engine.defaultSystemPrompt)
+    guard Self.freeBytes(at: path) >= Self.spaceNeeded(settings) else {
+      report(relative, Self.driveFull(relative))
+      return
+    }
     guard let writer = StreamingWriter(path: path, expectedSize: bytes.count) else {
       queue.append(path)
       return
@@ -177,6 +181,14 @@ public final class FolderService {
       log(
         "answered \(relative): \(result.statistics.generatedTokens) tokens, "
           + String(format: "%.1f tokens per second", result.statistics.generatedTokensPerSecond))
+    } else if let error = writer.failure {
+      // The disk refused a write (full, or failing): take back what was
+      // written, so the file is as the person left it.
+      writer.withdraw()
+      report(
+        relative,
+        error == .noSpace
+          ? Self.driveFull(relative) : "\(relative): the answer could not be written (\(error))")
     } else {
       // The file was changed, replaced or deleted while the answer was being
       // written: stop, leave it as it is, and look at it again.
@@ -196,6 +208,21 @@ public final class FolderService {
     let done = writer.write(bytes) && writer.synchronize()
     if let after = FileStamp(path: path) { ownWrites[path] = after }
     return done
+  }
+
+  /// Room an answer may take: four bytes a token in UTF-8, twice that in
+  /// UTF-16, and some slack for the markers.
+  static func spaceNeeded(_ settings: Settings) -> Int { settings.maxTokens * 8 + 4096 }
+
+  static func freeBytes(at path: String) -> Int {
+    var info = statvfs()
+    guard statvfs(path, &info) == 0 else { return Int.max }
+    return Int(info.f_bavail) * Int(info.f_frsize)
+  }
+
+  static func driveFull(_ name: String) -> String {
+    "\(name): the drive is full, so the answer was not written; "
+      + "delete some files and save the question again"
   }
 
   private func report(_ name: String, _ problem: String) {
@@ -253,6 +280,9 @@ final class StreamingWriter {
   private let descriptor: FileDescriptor
   private let inode: UInt64
   private var size: Int
+  private let originalSize: Int
+  /// Why a write failed, when the disk refused it (not when the file changed).
+  private(set) var failure: Errno?
 
   init?(path: String, expectedSize: Int) {
     guard let descriptor = try? FileDescriptor.open(FilePath(path), .writeOnly, options: [.append])
@@ -266,17 +296,32 @@ final class StreamingWriter {
     self.descriptor = descriptor
     inode = UInt64(status.st_ino)
     size = expectedSize
+    originalSize = expectedSize
   }
 
   /// Writes `bytes` at the end, or returns false if the file is no longer ours to write.
   func write(_ bytes: [UInt8]) -> Bool {
     guard stillTheSameFile() else { return false }
     guard !bytes.isEmpty else { return true }
-    guard let written = try? descriptor.writeAll(bytes), written == bytes.count else {
+    do {
+      size += try descriptor.writeAll(bytes)
+      return true
+    } catch {
+      failure = error as? Errno ?? .ioError
+      // A short write may have landed part of the bytes.
+      var status = stat()
+      if fstat(descriptor.rawValue, &status) == 0 { size = Int(status.st_size) }
       return false
     }
-    size += bytes.count
-    return true
+  }
+
+  /// Takes back everything written here, when nothing else wrote the file.
+  func withdraw() {
+    guard stillTheSameFile() else { return }
+    if ftruncate(descriptor.rawValue, off_t(originalSize)) == 0 {
+      size = originalSize
+      _ = synchronize()
+    }
   }
 
   func synchronize() -> Bool {
