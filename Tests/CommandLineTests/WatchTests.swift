@@ -12,13 +12,15 @@ final class WatchedFolder {
   let process = Process()
   let log: URL
 
+  /// Starts watching `root`, or a new temporary folder (removed at the end).
   init(
-    settings: String = "max_tokens = 24\ntemperature = 0\n", before: (URL) throws -> Void = { _ in }
-  )
-    throws
-  {
-    folder = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "watch-\(UUID().uuidString)")
+    root: URL? = nil, settings: String = "max_tokens = 24\ntemperature = 0\n",
+    before: (URL) throws -> Void = { _ in }
+  ) throws {
+    folder =
+      root
+      ?? FileManager.default.temporaryDirectory.appendingPathComponent(
+        "watch-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     try Data(settings.utf8).write(to: folder.appendingPathComponent("SETTINGS.TXT"))
     try before(folder)
@@ -177,6 +179,22 @@ func aistickExecutable() throws -> URL {
     try watched.waitForAnswers(1, in: "after.txt")
   }
 
+  @Test func aHundredFilesAreAllAnsweredFirstComeFirstServed() throws {
+    let watched = try WatchedFolder(
+      settings: "max_tokens = 1\ntemperature = 0\nsystem_prompt = Be brief.\n")
+    let names = (1...100).map { String(format: "q%03d.txt", $0) }
+    for name in names { try watched.write("Say yes.\n", to: name) }
+    try watched.wait("a hundred answers", seconds: 400) {
+      names.allSatisfy { watched.read($0).hasSuffix("--- end\n") }
+    }
+    let answered = watched.logText.split(separator: "\n").compactMap { line in
+      line.hasPrefix("answered ")
+        ? line.dropFirst("answered ".count).split(separator: ":").first
+          .map(String.init) : nil
+    }
+    #expect(answered == names)
+  }
+
   @Test func aFileDeletedDuringItsAnswerIsDroppedAndTheWatchGoesOn() throws {
     let watched = try WatchedFolder(settings: "max_tokens = 400\ntemperature = 0\n")
     try watched.write("Write a long story about a dragon.\n", to: "long.txt")
@@ -190,5 +208,34 @@ func aistickExecutable() throws -> URL {
     #expect(!FileManager.default.fileExists(atPath: watched.url("long.txt").path))
     try watched.write("# max_tokens = 16\nName a fruit.\n", to: "next.txt")
     try watched.waitForAnswers(1, in: "next.txt")
+  }
+}
+
+/// A full drive: the answer is not written, the file stays as it was, and
+/// STATUS.TXT says why. A small tmpfs stands in for a full drive, so this
+/// needs root.
+@Suite(.serialized) struct FullDriveTests {
+  @Test(.enabled(if: getuid() == 0, "mounting a small tmpfs needs root"))
+  func aFullFolderGetsNoAnswerAndAClearStatus() throws {
+    let mountPoint = try TemporaryFolder(prefix: "full-drive")
+    try requireCommand("mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", mountPoint.url.path])
+    defer { _ = try? runCommand("umount", ["-l", mountPoint.url.path]) }
+    let question = "Name a fruit.\n"
+    let watched = try WatchedFolder(root: mountPoint.url) { folder in
+      // Fill the drive, then free three pages: one for the question, two for
+      // STATUS.TXT and its replacement. One page is less than an answer may need.
+      let filler = folder.appendingPathComponent("filler.bin")
+      FileManager.default.createFile(atPath: filler.path, contents: nil)
+      let handle = try FileHandle(forWritingTo: filler)
+      while (try? handle.write(contentsOf: Data(count: 4096))) != nil {}
+      try handle.close()
+      let size = try FileManager.default.attributesOfItem(atPath: filler.path)[.size] as? Int ?? 0
+      #expect(truncate(filler.path, off_t(size - 3 * 4096)) == 0)
+      try Data(question.utf8).write(to: folder.appendingPathComponent("q.txt"))
+    }
+    try watched.wait("the full drive in STATUS.TXT", seconds: 60) {
+      watched.read("STATUS.TXT").contains("q.txt: the drive is full")
+    }
+    #expect(watched.read("q.txt") == question)
   }
 }
