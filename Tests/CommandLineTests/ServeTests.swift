@@ -104,6 +104,32 @@ import Testing
     #expect(stick.host.violations == [])
   }
 
+  @Test func aFullDriveGetsNoAnswerAndTheQuestionStaysAsItWas() throws {
+    let stick = try TestStick()
+    defer { stick.finish() }
+    // Fill the drive so that the question takes the last cluster: an answer
+    // needs one more. A cluster here is 1024 bytes.
+    let listing = try requireCommand(
+      "mdir", ["-i", stick.image, "::/"], environment: mtoolsEnvironment)
+    let freeLine = try #require(
+      listing.output.split(separator: "\n").last { $0.contains("bytes free") })
+    // mdir groups the digits with spaces: "8 343 552 bytes free".
+    let free = try #require(Int(freeLine.filter(\.isNumber)))
+    try #require(free > 4096)
+    let filler = stick.directory.appendingPathComponent("filler.bin")
+    try Data(count: free - 1024).write(to: filler)
+    try requireCommand(
+      "mcopy", ["-i", stick.image, filler.path, "::/FILLER.BIN"], environment: mtoolsEnvironment)
+    let question = Array(("Name a fruit." + String(repeating: " ", count: 1024 - 14) + "\n").utf8)
+    #expect(question.count == 1024)
+    try stick.host.write(question, to: "Q.TXT")
+    try stick.start()
+    try stick.waitForLog("Q.TXT: the drive is full")
+    #expect(try stick.read("Q.TXT") == question)
+    #expect(stick.isRunning)
+    #expect(stick.host.violations == [])
+  }
+
   @Test func survivesACorruptImage() throws {
     let stick = try TestStick()
     defer { stick.finish() }
