@@ -130,6 +130,38 @@ import Testing
     #expect(stick.host.violations == [])
   }
 
+  @Test func aQuestionEditedDuringItsAnswerIsAnsweredAgainNotTwice() throws {
+    let stick = try TestStick()
+    defer { stick.finish() }
+    try stick.start()
+    let first = Array("# max_tokens = 200\nWrite a long story about a dragon.\n".utf8)
+    try stick.host.write(first, to: "Q.TXT")
+    try stick.waitForLog("answering Q.TXT")
+    let edited = Array("# max_tokens = 8\nName a fruit.\n".utf8)
+    try stick.host.write(edited, to: "Q.TXT")
+    let answered = try stick.waitForFile("Q.TXT") { ServeTests.count("--- end", in: $0) == 1 }
+    // The answer below is to the edited question: the first one was dropped.
+    #expect(answered.starts(with: edited))
+    #expect(ServeTests.count("--- answer (", in: answered) == 1)
+    #expect(stick.host.violations == [])
+  }
+
+  @Test func aQuestionDeletedDuringItsAnswerLeavesNoTrace() throws {
+    let stick = try TestStick()
+    defer { stick.finish() }
+    try stick.start()
+    try stick.host.write(Array("# max_tokens = 200\nWrite a long story.\n".utf8), to: "GONE.TXT")
+    try stick.waitForLog("answering GONE.TXT")
+    try stick.host.delete("GONE.TXT")
+    try stick.host.write(Array("Name a fruit.\n".utf8), to: "NEXT.TXT")
+    _ = try stick.waitForFile("NEXT.TXT") { ServeTests.count("--- end", in: $0) == 1 }
+    let listing = try requireCommand(
+      "mdir", ["-i", stick.image, "-b", "::/"], environment: mtoolsEnvironment)
+    #expect(!listing.output.contains("GONE.TXT"))
+    #expect(try stick.fileSystemProblems(allowingDirtyBit: false) == [])
+    #expect(stick.host.violations == [])
+  }
+
   @Test func survivesACorruptImage() throws {
     let stick = try TestStick()
     defer { stick.finish() }
@@ -450,6 +482,12 @@ final class FakeHost: @unchecked Sendable {
 
   func write(_ bytes: [UInt8], to name: String) throws {
     try write([name: bytes])
+  }
+
+  func delete(_ name: String) throws {
+    try asHost {
+      try requireCommand("mdel", ["-i", image, "::/" + name], environment: mtoolsEnvironment)
+    }
   }
 
   /// Writes raw bytes into the image at `offset`; returns what was there.
