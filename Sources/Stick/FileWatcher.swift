@@ -41,6 +41,8 @@ public struct FileEvents: OptionSet, Sendable {
 public struct FileEvent: Sendable {
   public let path: String
   public let events: FileEvents
+  /// Pairs the two halves of a rename (`movedOut` and `movedIn`).
+  public var cookie: UInt32 = 0
 }
 
 /// Why watching failed.
@@ -96,6 +98,16 @@ public final class FileWatcher: @unchecked Sendable {
     }
   }
 
+  /// Tells the library a watched folder was renamed, so events below it are
+  /// reported under the new name.
+  ///
+  /// The corresponding C function is `inotifytools_replace_filename`.
+  public func folderRenamed(from old: String, to new: String) {
+    (old + "/").withCString { oldName in
+      (new + "/").withCString { newName in inotifytools_replace_filename(oldName, newName) }
+    }
+  }
+
   /// The next event, waiting up to `seconds` (at least one: the library
   /// takes 0 as "wait for ever").
   ///
@@ -115,6 +127,6 @@ public final class FileWatcher: @unchecked Sendable {
       path += String(cString: name)
     }
     if path.hasSuffix("/") && path.count > 1 { path.removeLast() }
-    return FileEvent(path: path, events: events)
+    return FileEvent(path: path, events: events, cookie: event.pointee.cookie)
   }
 }

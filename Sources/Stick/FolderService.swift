@@ -31,6 +31,8 @@ public final class FolderService {
   /// The size and change time each file had after the last write here, so
   /// this program's own writes are not taken for the person's.
   private var ownWrites: [String: FileStamp] = [:]
+  /// A folder renamed away, by the rename's cookie, until its new name comes.
+  private var folderMovedOut: (cookie: UInt32, path: String)?
   /// Files found unreadable or binary, by stamp, so they are reported once.
   private var reported: [String: FileStamp] = [:]
 
@@ -75,7 +77,26 @@ public final class FolderService {
       enqueueEverything()
       return
     }
+    if event.events.contains(.watchedItemGone) && event.path == root {
+      // The watched folder itself was moved or removed.
+      if !FileManager.default.fileExists(atPath: root) {
+        report("", "the folder \(root) is gone; nothing more can be answered")
+        return
+      }
+      try? watcher.watchRecursively(root)
+      enqueueEverything()
+      return
+    }
     if event.events.contains(.isDirectory) {
+      if event.events.contains(.movedOut) {
+        folderMovedOut = (event.cookie, event.path)
+        return
+      }
+      if event.events.contains(.movedIn), let moved = folderMovedOut, moved.cookie == event.cookie {
+        // Renamed within the tree: its watches stay, under the new name.
+        watcher.folderRenamed(from: moved.path, to: event.path)
+        folderMovedOut = nil
+      }
       if event.events.contains(.created) || event.events.contains(.movedIn) {
         // A folder made (or moved in) later: watch it, and take what it holds.
         try? watcher.watchRecursively(event.path)

@@ -179,6 +179,17 @@ func aistickExecutable() throws -> URL {
     try watched.waitForAnswers(1, in: "after.txt")
   }
 
+  @Test func aFolderMovedWithinTheTreeIsStillWatched() throws {
+    let watched = try WatchedFolder { folder in
+      try FileManager.default.createDirectory(
+        at: folder.appendingPathComponent("old"), withIntermediateDirectories: true)
+    }
+    #expect(rename(watched.url("old").path, watched.url("new").path) == 0)
+    sleep(2)
+    try watched.write("Name a fruit.\n", to: "new/q.txt")
+    try watched.waitForAnswers(1, in: "new/q.txt")
+  }
+
   @Test func aHundredFilesAreAllAnsweredFirstComeFirstServed() throws {
     let watched = try WatchedFolder(
       settings: "max_tokens = 1\ntemperature = 0\nsystem_prompt = Be brief.\n")
