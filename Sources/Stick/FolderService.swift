@@ -13,7 +13,7 @@ import Tokenizer
 /// into it as it is made, then is synced to disk.
 public final class FolderService {
   public let root: String
-  public let engine: any AnswerEngine
+  public let models: ModelShelf
   /// How long a file must be left alone before it is read: editors write in bursts.
   public var quietPeriod: Duration = .milliseconds(800)
   /// Files larger than this are not read (a prompt is text a person typed).
@@ -36,14 +36,14 @@ public final class FolderService {
   /// Files found unreadable or binary, by stamp, so they are reported once.
   private var reported: [String: FileStamp] = [:]
 
-  public init(root: String, engine: any AnswerEngine) throws(WatchError) {
+  public init(root: String, models: ModelShelf) throws(WatchError) {
     var root = root
     while root.count > 1 && root.hasSuffix("/") { root.removeLast() }
     self.root = root
-    self.engine = engine
+    self.models = models
     watcher = try FileWatcher()
     try watcher.watchRecursively(root)
-    status.model = engine.modelName
+    status.model = models.builtIn.modelName
   }
 
   /// Runs until `shouldStop` says so (checked at least once a second).
@@ -175,6 +175,14 @@ public final class FolderService {
     }
 
     let settings = file.settings(base: settingsFile.settings)
+    let (engine, modelProblem) = models.engine(named: settings.model) { name in
+      let path = root + "/" + ModelShelf.folderName + "/" + name
+      guard let stamp = FileStamp(path: path), stamp.isRegularFile else { return nil }
+      return ModelShelf.Located(
+        path: path, key: "\(stamp.inode) \(stamp.size) \(stamp.changed.tv_sec)")
+    }
+    if let modelProblem { status.report(modelProblem) }
+    status.model = engine.modelName
     let messages = file.conversation.chatMessages(
       settings: settings, modelDefaultSystemPrompt: engine.defaultSystemPrompt)
     guard Self.freeBytes(at: path) >= Self.spaceNeeded(settings) else {

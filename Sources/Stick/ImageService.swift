@@ -22,7 +22,7 @@ public final class ImageService {
   /// which is then written directly.
   public let medium: MediumControl?
   public let strategy: RefreshStrategy
-  public let engine: any AnswerEngine
+  public let models: ModelShelf
   /// How long the image must be left alone before it is read: hosts write in bursts.
   public var quietPeriod: Duration = .milliseconds(1500)
   /// How long the medium stays out before the board writes: longer than the
@@ -70,15 +70,15 @@ public final class ImageService {
 
   public init(
     imagePath: String, medium: MediumControl?, strategy: RefreshStrategy = .media,
-    engine: any AnswerEngine
+    models: ModelShelf
   ) throws(WatchError) {
     self.imagePath = imagePath
     self.medium = medium
     self.strategy = strategy
-    self.engine = engine
+    self.models = models
     watcher = try FileWatcher()
     try watcher.watch(imagePath, events: [.modified, .watchedItemGone])
-    status.model = engine.modelName
+    status.model = models.builtIn.modelName
     status.state = .waiting
   }
 
@@ -268,6 +268,11 @@ public final class ImageService {
     status.state = .answering(job.name)
     status.queueLength = queue.count
     log("answering \(job.name)")
+    let (engine, modelProblem) = models.engine(named: job.settings.model) { name in
+      copyModelOut(named: name)
+    }
+    if let modelProblem { report(modelProblem) }
+    status.model = engine.modelName
     let messages = job.file.conversation.chatMessages(
       settings: job.settings, modelDefaultSystemPrompt: engine.defaultSystemPrompt)
     var appender = job.file.answerAppender()
@@ -557,6 +562,51 @@ public final class ImageService {
     let seconds =
       Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
     if seconds > 0 { Thread.sleep(forTimeInterval: seconds) }
+  }
+}
+
+extension ImageService {
+  /// Where models dropped on the drive are copied to be mapped: beside the image.
+  var modelCache: String { imagePath + ".models" }
+
+  /// Copies MODELS/`name` out of the image (reading only) unless the copy is
+  /// current, so the model can be memory-mapped like any file.
+  func copyModelOut(named name: String) -> ModelShelf.Located? {
+    guard let volume = try? Volume(path: FilePath(imagePath), writable: false),
+      let snapshot = try? volume.snapshot(),
+      let entry = snapshot["/" + ModelShelf.folderName + "/" + name], !entry.isDirectory
+    else { return nil }
+    let key = entry.token.description
+    let target = modelCache + "/" + name
+    let keyFile = target + ".token"
+    if (try? String(contentsOfFile: keyFile, encoding: .utf8)) == key,
+      FileManager.default.fileExists(atPath: target)
+    {
+      return ModelShelf.Located(path: target, key: key)
+    }
+    do {
+      try FileManager.default.createDirectory(
+        atPath: modelCache, withIntermediateDirectories: true)
+      let partial = target + ".copying"
+      FileManager.default.createFile(atPath: partial, contents: nil)
+      let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: partial))
+      defer { try? handle.close() }
+      let chunk = 4 << 20
+      var offset = 0
+      while offset < entry.size {
+        let bytes = try volume.readFile(entry.path, range: offset..<min(offset + chunk, entry.size))
+        try handle.write(contentsOf: Data(bytes))
+        offset += bytes.count
+        if bytes.isEmpty { break }
+      }
+      try handle.close()
+      _ = rename(partial, target)
+      try key.write(toFile: keyFile, atomically: true, encoding: .utf8)
+      return ModelShelf.Located(path: target, key: key)
+    } catch {
+      report("\(ModelShelf.folderName)/\(name) could not be read from the drive: \(error)")
+      return nil
+    }
   }
 }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LLM
+import Stick
 
 /// Which model to load and how to run it.
 struct ModelOptions: ParsableArguments {
@@ -16,6 +17,18 @@ struct ModelOptions: ParsableArguments {
   func validate() throws {
     if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
     if context < 16 { throw ValidationError("--context must be at least 16") }
+  }
+
+  /// The built-in model and the means to open a model dropped on the drive.
+  func shelf(builtIn model: LanguageModel) -> ModelShelf {
+    let context = context
+    let threads = threads
+    return ModelShelf(
+      builtIn: LocalEngine(model: model),
+      builtInFileName: URL(fileURLWithPath: model.path).lastPathComponent
+    ) { path in
+      LocalEngine(model: try LanguageModel(path: path, contextLength: context, threads: threads))
+    }
   }
 
   func load() throws -> LanguageModel {

@@ -65,7 +65,8 @@ struct Serve: ParsableCommand {
     let medium = lun.map { MediumControl(lunDirectory: FilePath($0), imagePath: imagePath) }
     let strategy = RefreshStrategy(rawValue: refresh) ?? .media
     let service = try ImageService(
-      imagePath: imagePath, medium: medium, strategy: strategy, engine: LocalEngine(model: model))
+      imagePath: imagePath, medium: medium, strategy: strategy,
+      models: modelOptions.shelf(builtIn: model))
     service.quietPeriod = .milliseconds(quiet)
     service.absentPeriod = .milliseconds(absent)
     service.log = { log($0) }

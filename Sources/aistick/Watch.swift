@@ -31,7 +31,7 @@ struct Watch: ParsableCommand {
   func run() throws {
     let model = try modelOptions.load()
     let folder = URL(fileURLWithPath: directory).standardizedFileURL.path
-    let service = try FolderService(root: folder, engine: LocalEngine(model: model))
+    let service = try FolderService(root: folder, models: modelOptions.shelf(builtIn: model))
     service.quietPeriod = .milliseconds(quiet)
     service.log = { log($0) }
     log("watching \(folder) with \(model.name)")
