@@ -162,6 +162,24 @@ import Testing
     #expect(stick.host.violations == [])
   }
 
+  @Test func aBrokenModelOnTheDriveIsNamedAndTheBuiltInOneAnswers() throws {
+    let stick = try TestStick()
+    defer { stick.finish() }
+    try stick.host.write(
+      Array("model = BROKEN.GGUF\r\nmax_tokens = 8\r\n".utf8), to: "SETTINGS.TXT")
+    try requireCommand("mmd", ["-i", stick.image, "::/MODELS"], environment: mtoolsEnvironment)
+    try stick.host.write(Array("GGUF but not really".utf8), to: "MODELS/BROKEN.GGUF")
+    try stick.start()
+    try stick.host.write(Array("Name a fruit.\n".utf8), to: "Q.TXT")
+    let answered = try stick.waitForFile("Q.TXT") { ServeTests.count("--- end", in: $0) == 1 }
+    #expect(
+      String(decoding: answered, as: UTF8.self).contains("--- answer (SmolLM2-135M-Instruct.Q4_1, ")
+    )
+    let status = String(decoding: try stick.read("STATUS.TXT"), as: UTF8.self)
+    #expect(status.contains("MODELS/BROKEN.GGUF cannot be used"))
+    #expect(stick.host.violations == [])
+  }
+
   @Test func survivesACorruptImage() throws {
     let stick = try TestStick()
     defer { stick.finish() }
@@ -472,7 +490,8 @@ final class FakeHost: @unchecked Sendable {
   func write(_ files: [String: [UInt8]]) throws {
     try asHost {
       for (name, bytes) in files.sorted(by: { $0.key < $1.key }) {
-        let source = scratch.appendingPathComponent("source-" + name)
+        let source = scratch.appendingPathComponent(
+          "source-" + name.replacingOccurrences(of: "/", with: "-"))
         try Data(bytes).write(to: source)
         try requireCommand(
           "mcopy", ["-o", "-i", image, source.path, "::/" + name], environment: mtoolsEnvironment)

@@ -190,6 +190,37 @@ func aistickExecutable() throws -> URL {
     try watched.waitForAnswers(1, in: "new/q.txt")
   }
 
+  @Test func aModelDroppedInModelsAnswersWhenTheSettingsNameIt() throws {
+    let watched = try WatchedFolder(
+      settings: "model = other.gguf\nmax_tokens = 8\ntemperature = 0\n"
+    ) { folder in
+      let models = folder.appendingPathComponent("MODELS")
+      try FileManager.default.createDirectory(at: models, withIntermediateDirectories: true)
+      try FileManager.default.copyItem(
+        atPath: try Checkout.defaultModel(),
+        toPath: models.appendingPathComponent("other.gguf").path)
+      try Data("not a model".utf8).write(to: models.appendingPathComponent("broken.gguf"))
+    }
+    try watched.write("Name a fruit.\n", to: "q.txt")
+    try watched.waitForAnswers(1, in: "q.txt")
+    #expect(watched.read("q.txt").contains("--- answer (other, "))
+
+    // A model that cannot be opened: the built-in one answers, and STATUS.TXT says why.
+    try watched.write("model = broken.gguf\nmax_tokens = 8\n", to: "SETTINGS.TXT")
+    try watched.write("Name a colour.\n", to: "r.txt")
+    try watched.waitForAnswers(1, in: "r.txt")
+    #expect(watched.read("r.txt").contains("--- answer (SmolLM2-135M-Instruct.Q4_1, "))
+    #expect(
+      watched.read("STATUS.TXT").contains("MODELS/broken.gguf cannot be used: not a GGUF file"))
+
+    // A model that is not there.
+    try watched.write("model = absent.gguf\nmax_tokens = 8\n", to: "SETTINGS.TXT")
+    try watched.write("Name a tree.\n", to: "s.txt")
+    try watched.waitForAnswers(1, in: "s.txt")
+    #expect(
+      watched.read("STATUS.TXT").contains("the model absent.gguf is not in the MODELS folder"))
+  }
+
   @Test func aHundredFilesAreAllAnsweredFirstComeFirstServed() throws {
     let watched = try WatchedFolder(
       settings: "max_tokens = 1\ntemperature = 0\nsystem_prompt = Be brief.\n")
