@@ -34,10 +34,13 @@ let package = Package(
     .target(
       name: "FATFS",
       dependencies: [.product(name: "SystemPackage", package: "swift-system")]),
+    .systemLibrary(
+      name: "CLibUSB", pkgConfig: "libusb-1.0", providers: [.apt(["libusb-1.0-0-dev"])]),
+    .target(name: "USBProbe", dependencies: ["CLibUSB"]),
     .executableTarget(
       name: "aistick",
       dependencies: [
-        "GGUF", "LLM", "FATFS", "Stick",
+        "GGUF", "LLM", "FATFS", "Stick", "USBProbe",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     // Shared by the test targets: where the checkout and the default model
@@ -63,6 +66,8 @@ let package = Package(
       ]),
     .testTarget(name: "CommandLineTests", dependencies: ["aistick", "TestSupport"]),
     .testTarget(name: "StickTests", dependencies: ["Stick", "TestSupport"]),
+    // gadget/ against a stand-in configfs, and the USB end-to-end run under QEMU.
+    .testTarget(name: "GadgetTests", dependencies: ["TestSupport", "GGUF"], exclude: ["QEMU"]),
   ],
   swiftLanguageModes: [.v6]
 )
