@@ -24,7 +24,7 @@ public final class Transformer: @unchecked Sendable {
     config = try ModelConfig(file: file)
     weights = try Weights(file: file, config: config)
     contextLength = max(
-      1, min(requested ?? config.trainedContextLength, config.trainedContextLength))
+      2, min(requested ?? config.trainedContextLength, config.trainedContextLength))
     pool = WorkerPool(threads: threads)
     state = RunState(
       config: config, vocabularySize: weights.vocabularySize, contextLength: contextLength)
@@ -76,9 +76,7 @@ public final class Transformer: @unchecked Sendable {
 
     for (layerIndex, layer) in weights.layers.enumerated() {
       // Attention: norm, project to q, k, v, rotate, cache, attend, project back.
-      VectorMath.rmsNorm(
-        s.normalized, s.x, weight: layer.attentionNorm.pointer, count: dimension,
-        epsilon: c.rmsEpsilon)
+      normalize(weight: layer.attentionNorm)
       multiply(layer.query, s.normalized, into: s.query, bias: layer.queryBias)
       storeKey(layer, layerIndex: layerIndex, position: position)
       storeValue(layer, layerIndex: layerIndex, position: position)
@@ -88,9 +86,7 @@ public final class Transformer: @unchecked Sendable {
       VectorMath.add(s.x, s.projected, count: dimension)
 
       // Feed-forward: norm, SwiGLU, project back.
-      VectorMath.rmsNorm(
-        s.normalized, s.x, weight: layer.feedForwardNorm.pointer, count: dimension,
-        epsilon: c.rmsEpsilon)
+      normalize(weight: layer.feedForwardNorm)
       multiply(layer.gate, s.normalized, into: s.gate, bias: nil)
       multiply(layer.up, s.normalized, into: s.up, bias: nil, inputIsUnchanged: true)
       VectorMath.swiGLU(s.gate, s.up, count: c.feedForwardLength)
@@ -98,11 +94,18 @@ public final class Transformer: @unchecked Sendable {
       VectorMath.add(s.x, s.projected, count: dimension)
     }
 
-    VectorMath.rmsNorm(
-      s.normalized, s.x, weight: weights.outputNorm.pointer, count: dimension,
-      epsilon: c.rmsEpsilon)
+    normalize(weight: weights.outputNorm)
     multiply(weights.output, s.normalized, into: s.logits, bias: nil)
     return s.logits
+  }
+
+  /// normalized = rmsNorm(x) * weight. Its 8-bit form is stale from here on,
+  /// whichever product reads it first.
+  private func normalize(weight: FloatVector) {
+    VectorMath.rmsNorm(
+      state.normalized, state.x, weight: weight.pointer, count: config.embeddingLength,
+      epsilon: config.rmsEpsilon)
+    state.quantizedSource = nil
   }
 
   /// output = matrix · input (+ bias), split over the worker threads.
