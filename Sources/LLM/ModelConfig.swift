@@ -67,7 +67,7 @@ public struct ModelConfig: Sendable {
     let limits = [
       embeddingLength, layerCount, feedForwardLength, headCount, keyValueHeadCount, headDimension,
     ]
-    guard limits.allSatisfy({ $0 > 0 && $0 <= 1 << 16 }), trainedContextLength > 0 else {
+    guard limits.allSatisfy({ $0 > 0 && $0 <= 1 << 16 }), trainedContextLength > 1 else {
       throw .badHyperparameter("a size is zero, negative or absurd")
     }
     guard headCount % keyValueHeadCount == 0 else {
