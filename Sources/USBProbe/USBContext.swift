@@ -31,7 +31,7 @@ public final class USBContext {
     for index in 0..<Int(count) {
       guard let device = list[index] else { continue }
       // A device whose descriptor cannot be read is left out rather than failing the list.
-      if let wrapped = try? USBDevice(device) { devices.append(wrapped) }
+      if let wrapped = try? USBDevice(device, context: self) { devices.append(wrapped) }
     }
     return devices
   }

@@ -112,11 +112,14 @@ public final class USBDevice: @unchecked Sendable {
   /// The `libusb_device *`.
   let pointer: OpaquePointer
   public let descriptor: DeviceDescriptor
+  /// The library context the device belongs to: it must outlive the device.
+  let context: USBContext
 
-  init(_ pointer: OpaquePointer) throws(USBError) {
+  init(_ pointer: OpaquePointer, context: USBContext) throws(USBError) {
     var raw = libusb_device_descriptor()
     try USBError.check(libusb_get_device_descriptor(pointer, &raw))
     self.pointer = libusb_ref_device(pointer)
+    self.context = context
     descriptor = DeviceDescriptor(raw)
   }
 
