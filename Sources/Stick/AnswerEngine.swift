@@ -1,3 +1,4 @@
+import Foundation
 import LLM
 import Tokenizer
 
@@ -8,6 +9,8 @@ public protocol AnswerEngine: AnyObject {
   var modelName: String { get }
   /// The system prompt the model's template uses when none is given.
   var defaultSystemPrompt: String? { get }
+  /// Said when the model's chat template is not recognised and ChatML is used.
+  var templateWarning: String? { get }
   /// Answers `messages`, calling `onText` with each piece as it is made;
   /// returning false from `onText` stops the answer.
   func answer(
@@ -26,10 +29,12 @@ public final class LocalEngine: AnswerEngine {
   }
 
   public var modelName: String {
-    model.path.split(separator: "/").last.map { String($0.dropLast(".gguf".count)) } ?? model.name
+    URL(fileURLWithPath: model.path).deletingPathExtension().lastPathComponent
   }
 
   public var defaultSystemPrompt: String? { model.template.defaultSystemPrompt }
+
+  public var templateWarning: String? { model.template.warning }
 
   public func answer(
     _ messages: [ChatMessage], options: GenerationOptions, onText: (String) -> Bool

@@ -46,8 +46,13 @@ public final class FolderService {
     status.model = models.builtIn.modelName
   }
 
-  /// Runs until `shouldStop` says so (checked at least once a second).
-  public func run(shouldStop: () -> Bool = { false }) {
+  /// Checked at least once a second and between the pieces of an answer.
+  private var shouldStop: () -> Bool = { false }
+
+  /// Runs until `shouldStop` says so. An answer cut short by a stop is taken
+  /// back, so the file is as the person left it.
+  public func run(shouldStop: @escaping () -> Bool = { false }) {
+    self.shouldStop = shouldStop
     enqueueEverything()
     while !shouldStop() { step() }
   }
@@ -189,8 +194,18 @@ public final class FolderService {
       report(relative, Self.driveFull(relative))
       return
     }
-    guard let writer = StreamingWriter(path: path, expectedSize: bytes.count) else {
-      queue.append(path)
+    let writer: StreamingWriter
+    switch StreamingWriter.open(path: path, expectedSize: bytes.count) {
+    case .success(let opened):
+      writer = opened
+    case .failure(.changed):
+      settling[path] = clock.now  // written again since it was read: wait for quiet
+      return
+    case .failure(.cannotOpen(let error)):
+      if reported[path] != stamp {
+        reported[path] = stamp
+        report(relative, "\(relative): the answer cannot be written (\(error))")
+      }
       return
     }
     status.state = .answering(relative)
@@ -199,11 +214,19 @@ public final class FolderService {
     var appender = file.answerAppender()
     var writing = writer.write(
       appender.start(model: engine.modelName, date: Date(), timeZone: .current))
+    var stopped = false
     let result = engine.answer(messages, options: settings.generationOptions) { piece in
       writing = writing && writer.write(appender.append(piece))
-      return writing
+      stopped = shouldStop()
+      return writing && !stopped
     }
-    if writing, writer.write(appender.end()), writer.synchronize() {
+    for note in [result.promptNote, engine.templateWarning].compactMap({ $0 }) {
+      status.report("\(relative): \(note)")
+    }
+    if stopped {
+      writer.withdraw()
+      log("stopped while answering \(relative); the file is as it was")
+    } else if writing, writer.write(appender.end()), writer.synchronize() {
       status.recordAnswer(
         file: relative, tokens: result.statistics.generatedTokens,
         tokensPerSecond: result.statistics.generatedTokensPerSecond)
@@ -232,7 +255,9 @@ public final class FolderService {
 
   /// Appends `bytes` when the file still has `expecting` bytes.
   private func append(_ bytes: [UInt8], to path: String, expecting size: Int) -> Bool {
-    guard let writer = StreamingWriter(path: path, expectedSize: size) else { return false }
+    guard case .success(let writer) = StreamingWriter.open(path: path, expectedSize: size) else {
+      return false
+    }
     defer { writer.close() }
     let done = writer.write(bytes) && writer.synchronize()
     if let after = FileStamp(path: path) { ownWrites[path] = after }
@@ -313,17 +338,34 @@ final class StreamingWriter {
   /// Why a write failed, when the disk refused it (not when the file changed).
   private(set) var failure: Errno?
 
-  init?(path: String, expectedSize: Int) {
-    guard let descriptor = try? FileDescriptor.open(FilePath(path), .writeOnly, options: [.append])
-    else { return nil }
+  enum OpenFailure: Error {
+    /// The file is not the size it was read at: written since.
+    case changed
+    /// The file cannot be opened for writing (read-only, permissions).
+    case cannotOpen(Errno)
+  }
+
+  static func open(path: String, expectedSize: Int) -> Result<StreamingWriter, OpenFailure> {
+    let descriptor: FileDescriptor
+    do {
+      descriptor = try FileDescriptor.open(FilePath(path), .writeOnly, options: [.append])
+    } catch {
+      return .failure(.cannotOpen(error as? Errno ?? .ioError))
+    }
     var status = stat()
     guard fstat(descriptor.rawValue, &status) == 0, Int(status.st_size) == expectedSize else {
       try? descriptor.close()
-      return nil
+      return .failure(.changed)
     }
+    return .success(
+      StreamingWriter(
+        path: path, descriptor: descriptor, inode: UInt64(status.st_ino), size: expectedSize))
+  }
+
+  private init(path: String, descriptor: FileDescriptor, inode: UInt64, size expectedSize: Int) {
     self.path = path
     self.descriptor = descriptor
-    inode = UInt64(status.st_ino)
+    self.inode = inode
     size = expectedSize
     originalSize = expectedSize
   }
@@ -354,7 +396,11 @@ final class StreamingWriter {
   }
 
   func synchronize() -> Bool {
-    fsync(descriptor.rawValue) == 0
+    guard fsync(descriptor.rawValue) == 0 else {
+      failure = Errno(rawValue: errno)
+      return false
+    }
+    return true
   }
 
   func close() {
