@@ -142,6 +142,7 @@ public final class ImageService {
     }
     lastEvent = clock.now
     readRetried = false
+    retryAfter = nil  // the host changed the drive: a failed cycle may try again
     scheduleScan()
   }
 
@@ -287,6 +288,9 @@ public final class ImageService {
       return !stopped
     }
     status.state = .waiting
+    for note in [result.promptNote, engine.templateWarning].compactMap({ $0 }) {
+      report("\(job.name): \(note)")
+    }
     if stopped {
       handled[job.path] = nil
       return
@@ -316,8 +320,12 @@ public final class ImageService {
 
   /// A cycle runs when there is something to write, the queue is empty (or
   /// an answer waited too long), and the host has been quiet.
+  /// How long a cycle that could not write waits before the next try,
+  /// unless the host changes the drive first.
+  static let failedCycleBackOff = Duration.seconds(60)
+
   private var cycleIsDue: Bool {
-    guard hasWorkForCycle else { return false }
+    guard hasWorkForCycle, readFailure == nil else { return false }
     let now = clock.now
     if let retryAfter, now < retryAfter { return false }
     guard queue.isEmpty || oldestPendingIsOverdue else { return false }
@@ -335,10 +343,19 @@ public final class ImageService {
   /// gives the medium back.
   private func writeBack() {
     retryAfter = nil
-    // Answers whose file changed since are dropped before the host is disturbed.
-    if let volume = try? Volume(path: FilePath(imagePath), writable: false) {
-      dropChanged(reading: volume)
+    // The host is disturbed only for a volume that can be written: a damaged
+    // one would make every cycle eject the drive for nothing.
+    let volume: Volume
+    do {
+      volume = try Volume(path: FilePath(imagePath), writable: false)
+      try volume.validate()
+    } catch {
+      log("the drive's file system cannot be written: \(error) Trying again after the next change")
+      retryAfter = clock.now + Self.failedCycleBackOff
+      return
     }
+    // Answers whose file changed since are dropped before the host is disturbed.
+    dropChanged(reading: volume)
     guard hasWorkForCycle else { return }
     status.state = .writing
     guard takeMediumAway() else {
@@ -428,6 +445,7 @@ public final class ImageService {
       before = try volume.snapshot()
     } catch {
       log("the drive's file system cannot be written: \(error) Nothing was written")
+      retryAfter = clock.now + Self.failedCycleBackOff
       return
     }
     do {
@@ -436,6 +454,7 @@ public final class ImageService {
       try volume.synchronize()
     } catch {
       log("cannot mark the drive as being written: \(error) Nothing was written")
+      retryAfter = clock.now + Self.failedCycleBackOff
       return
     }
     var written: [String] = []
