@@ -110,6 +110,10 @@ stop_serve() {
 # and a careful host do (write, then sync), and records when sync returned.
 ask() {
   local file=$1 question=$2
+  # Counted before the question is written: the answer's remount may come
+  # before the waiting starts when the machine is slow.
+  seen_mounted=$(count_events mounted)
+  seen_back=$(count_events back)
   printf '%s\n' "$question" >>"$mountpoint/$file" && sync
   asked_at=$(now)
 }
@@ -120,8 +124,8 @@ answers_in() { grep -c '^--- end' "$mountpoint/$1" 2>/dev/null || echo 0; }
 # until FILE holds COUNT answers; prints the milliseconds since `ask`.
 wait_for_answer() {
   local file=$1 count=$2 kind=${3:-mounted} seen deadline
-  deadline=$(($(now) + 150 * 1000))
-  seen=$(count_events "$kind")
+  deadline=$(($(now) + 300 * 1000))
+  if [ "$kind" = back ]; then seen=$seen_back; else seen=$seen_mounted; fi
   while [ "$(now)" -lt "$deadline" ]; do
     if [ "$(count_events "$kind")" -gt "$seen" ]; then
       seen=$(count_events "$kind")
