@@ -43,6 +43,25 @@ import Testing
     }
   }
 
+  /// Float query matrices among 8-bit ones: the key product must quantize the
+  /// normalized input itself, not reuse an older 8-bit copy.
+  @Test func mixedTypesMatchTheReference() throws {
+    var model = TinyModel()
+    model.weightType = .q8_0
+    for layer in 0..<model.layerCount { model.mixedTypes["blk.\(layer).attn_q.weight"] = .f16 }
+    let file = try GGUFFile(memory: MappedMemory(copying: model.bytes()))
+    let transformer = try Transformer(file: file, contextLength: 32, threads: 2)
+    let tokens: [Int32] = [3, 17, 5, 42, 8, 30]
+    let reference = model.referenceLogits(tokens)
+    for (position, token) in tokens.enumerated() {
+      let logits = transformer.forward(token: token, position: position)
+      let expected = reference[position]
+      let range = expected.max()! - expected.min()!
+      let worst = (0..<model.vocabulary).map { abs(Double(logits[$0]) - expected[$0]) }.max()!
+      #expect(worst <= 0.06 * range, "position \(position): \(worst) of \(range)")
+    }
+  }
+
   func refusal(_ change: (inout TinyModel) -> Void) throws -> String {
     var model = TinyModel()
     change(&model)

@@ -22,6 +22,8 @@ struct TinyModel {
   var seed: UInt64 = 1
   /// Tensors left out of the file, to test refusals.
   var omitted: Set<String> = []
+  /// Tensors stored in another type than `weightType` (a model that mixes types).
+  var mixedTypes: [String: TensorType] = [:]
   /// Tensors written as zero bytes of another type, to test refusals.
   var typeOverrides: [String: TensorType] = [:]
   /// A feed-forward length for the metadata that the tensors do not have.
@@ -59,6 +61,7 @@ struct TinyModel {
 
     tensors = [:]
     func add(_ name: String, _ dimensions: [Int], scale: Float, type: TensorType) {
+      let type = mixedTypes[name] ?? type
       let count = dimensions.reduce(1, *)
       if omitted.contains(name) { return }
       if let other = typeOverrides[name], let rowBytes = other.rowBytes(elements: dimensions[0]) {
