@@ -41,8 +41,7 @@ public struct GenerationStatistics: Sendable {
   public var generatedTokensPerSecond: Double { Self.rate(generatedTokens, generationDuration) }
 
   static func rate(_ count: Int, _ duration: Duration) -> Double {
-    let seconds =
-      Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
+    let seconds = duration.inSeconds
     return seconds > 0 ? Double(count) / seconds : 0
   }
 }

@@ -191,7 +191,7 @@ public final class FolderService {
     let messages = file.conversation.chatMessages(
       settings: settings, modelDefaultSystemPrompt: engine.defaultSystemPrompt)
     guard Self.freeBytes(at: path) >= Self.spaceNeeded(settings) else {
-      report(relative, Self.driveFull(relative))
+      report(relative, StatusBoard.driveFull(relative))
       return
     }
     let writer: StreamingWriter
@@ -240,7 +240,8 @@ public final class FolderService {
       report(
         relative,
         error == .noSpace
-          ? Self.driveFull(relative) : "\(relative): the answer could not be written (\(error))")
+          ? StatusBoard.driveFull(relative)
+          : "\(relative): the answer could not be written (\(error))")
     } else {
       // The file was changed, replaced or deleted while the answer was being
       // written: stop, leave it as it is, and look at it again.
@@ -272,11 +273,6 @@ public final class FolderService {
     var info = statvfs()
     guard statvfs(path, &info) == 0 else { return Int.max }
     return Int(info.f_bavail) * Int(info.f_frsize)
-  }
-
-  static func driveFull(_ name: String) -> String {
-    "\(name): the drive is full, so the answer was not written; "
-      + "delete some files and save the question again"
   }
 
   private func report(_ name: String, _ problem: String) {

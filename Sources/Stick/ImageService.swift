@@ -366,7 +366,7 @@ public final class ImageService {
     writeToVolume()
     giveMediumBack()
     log(
-      "write-back done in \(Self.milliseconds(started.duration(to: clock.now))) ms"
+      "write-back done in \(started.duration(to: clock.now).inMilliseconds) ms"
         + (medium == nil ? "" : "; the drive is back"))
     status.state = .waiting
     ignoreOwnWrites()
@@ -478,9 +478,7 @@ public final class ImageService {
           log("closed the interrupted answer in \(write.name)")
         }
       } catch .volumeFull {
-        report(
-          "\(write.name): the drive is full, so the answer was not written; "
-            + "delete some files and save the question again")
+        report(StatusBoard.driveFull(write.name))
       } catch {
         report("\(write.name): the answer was not written: \(error)")
       }
@@ -572,14 +570,8 @@ public final class ImageService {
     count == 1 ? "1 file" : "\(count) files"
   }
 
-  static func milliseconds(_ duration: Duration) -> Int {
-    Int(
-      duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
-  }
-
   private func sleep(for duration: Duration) {
-    let seconds =
-      Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
+    let seconds = duration.inSeconds
     if seconds > 0 { Thread.sleep(forTimeInterval: seconds) }
   }
 }

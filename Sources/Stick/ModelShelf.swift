@@ -2,7 +2,7 @@
 /// person dropped in the drive's MODELS folder and named in SETTINGS.TXT.
 /// One dropped model is kept loaded at a time; a board has little memory.
 public final class ModelShelf {
-  public static let folderName = "MODELS"
+  public static let folderName = PromptFileFilter.modelsFolder
 
   public let builtIn: any AnswerEngine
   private let builtInFileName: String

@@ -29,6 +29,12 @@ public struct StatusBoard: Sendable {
     }
   }
 
+  /// What STATUS.TXT says when an answer to `name` did not fit on the drive.
+  public static func driveFull(_ name: String) -> String {
+    "\(name): the drive is full, so the answer was not written; "
+      + "delete some files and save the question again"
+  }
+
   /// Forgets problems about `name` (a file that is now fine or gone):
   /// those that start "NAME:" or "NAME line N:".
   public mutating func clearProblems(about name: String) {

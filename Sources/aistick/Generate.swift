@@ -20,7 +20,7 @@ struct Generate: ParsableCommand {
 
   func run() throws {
     let model = try modelOptions.load()
-    log("model: \(model.name) (\(model.path)), loaded in \(milliseconds(model.loadDuration)) ms")
+    log("model: \(model.name) (\(model.path)), loaded in \(model.loadDuration.inMilliseconds) ms")
     let generator = Generator(model: model)
     let onText: (String) -> Bool = { piece in
       emit(piece)

@@ -95,15 +95,10 @@ func emit(_ text: String) {
   FileHandle.standardOutput.write(Data(text.utf8))
 }
 
-/// A duration in whole milliseconds, for logs.
-func milliseconds(_ duration: Duration) -> Int {
-  Int(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
-}
-
 func describe(_ statistics: GenerationStatistics, seed: UInt64) -> String {
   String(
     format: "prompt %d tokens (%.1f tok/s), generated %d tokens (%.1f tok/s), "
       + "first token after %d ms, seed %llu",
     statistics.promptTokens, statistics.promptTokensPerSecond, statistics.generatedTokens,
-    statistics.generatedTokensPerSecond, milliseconds(statistics.timeToFirstToken), seed)
+    statistics.generatedTokensPerSecond, statistics.timeToFirstToken.inMilliseconds, seed)
 }
