@@ -116,10 +116,8 @@ import Testing
     // mdir groups the digits with spaces: "8 343 552 bytes free".
     let free = try #require(Int(freeLine.filter(\.isNumber)))
     try #require(free > 4096)
-    let filler = stick.directory.appendingPathComponent("filler.bin")
-    try Data(count: free - 1024).write(to: filler)
-    try requireCommand(
-      "mcopy", ["-i", stick.image, filler.path, "::/FILLER.BIN"], environment: mtoolsEnvironment)
+    // Written as the host, so the watch for board writes knows it.
+    try stick.host.write([UInt8](repeating: 0, count: free - 1024), to: "FILLER.BIN")
     let question = Array(("Name a fruit." + String(repeating: " ", count: 1024 - 14) + "\n").utf8)
     #expect(question.count == 1024)
     try stick.host.write(question, to: "Q.TXT")
@@ -167,7 +165,7 @@ import Testing
     defer { stick.finish() }
     try stick.host.write(
       Array("model = BROKEN.GGUF\r\nmax_tokens = 8\r\n".utf8), to: "SETTINGS.TXT")
-    try requireCommand("mmd", ["-i", stick.image, "::/MODELS"], environment: mtoolsEnvironment)
+    try stick.host.makeDirectory("MODELS")
     try stick.host.write(Array("GGUF but not really".utf8), to: "MODELS/BROKEN.GGUF")
     try stick.start()
     try stick.host.write(Array("Name a fruit.\n".utf8), to: "Q.TXT")
@@ -397,9 +395,6 @@ final class TestStick {
   }
 }
 
-let mtoolsEnvironment = ProcessInfo.processInfo.environment.merging(
-  ["MTOOLS_SKIP_CHECK": "1"], uniquingKeysWith: { _, new in new })
-
 /// The host computer and the kernel's LUN, as far as the board sees them.
 ///
 /// Every 20 ms it does what the kernel does with `forced_eject` (the medium
@@ -501,6 +496,12 @@ final class FakeHost: @unchecked Sendable {
 
   func write(_ bytes: [UInt8], to name: String) throws {
     try write([name: bytes])
+  }
+
+  func makeDirectory(_ name: String) throws {
+    try asHost {
+      try requireCommand("mmd", ["-i", image, "::/" + name], environment: mtoolsEnvironment)
+    }
   }
 
   func delete(_ name: String) throws {

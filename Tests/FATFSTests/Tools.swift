@@ -9,13 +9,8 @@ typealias ToolResult = CommandResult
 /// Runs the real FAT tools (mkfs.fat, fsck.fat, mtools) so the library is checked against
 /// them rather than against itself.
 enum Tools {
-  static let environment: [String: String] = {
-    var environment = ProcessInfo.processInfo.environment
-    environment["MTOOLS_SKIP_CHECK"] = "1"
-    environment["LC_ALL"] = "C.UTF-8"
-    environment["TZ"] = "UTC"
-    return environment
-  }()
+  /// Times in UTC, as the volumes under test write them.
+  static let environment = mtoolsEnvironment.merging(["TZ": "UTC"]) { _, new in new }
 
   @discardableResult
   static func run(_ tool: String, _ arguments: [String]) throws -> ToolResult {

@@ -5,12 +5,7 @@ typealias ToolResult = CommandResult
 
 /// Runs the image builder and the FAT tools that check what it built.
 enum Tools {
-  static let environment: [String: String] = {
-    var environment = ProcessInfo.processInfo.environment
-    environment["MTOOLS_SKIP_CHECK"] = "1"
-    environment["LC_ALL"] = "C.UTF-8"
-    return environment
-  }()
+  static let environment = mtoolsEnvironment
 
   /// `image/make-image` in this checkout.
   static let makeImage = URL(fileURLWithPath: #filePath)

@@ -105,3 +105,8 @@ public final class TemporaryFolder {
 
   public func path(_ name: String) -> String { url.appendingPathComponent(name).path }
 }
+
+/// The environment for mtools: no geometry check on images without a
+/// partition table, and UTF-8 for long names.
+public let mtoolsEnvironment: [String: String] = ProcessInfo.processInfo.environment.merging(
+  ["MTOOLS_SKIP_CHECK": "1", "LC_ALL": "C.UTF-8"], uniquingKeysWith: { _, new in new })
