@@ -65,7 +65,7 @@ let package = Package(
         "FATFS", "TestSupport", .product(name: "SystemPackage", package: "swift-system"),
       ]),
     .testTarget(name: "CommandLineTests", dependencies: ["aistick", "TestSupport"]),
-    .testTarget(name: "StickTests", dependencies: ["Stick", "TestSupport"]),
+    .testTarget(name: "StickTests", dependencies: ["Stick", "LLM", "TestSupport"]),
     // gadget/ against a stand-in configfs, and the USB end-to-end run under QEMU.
     .testTarget(name: "GadgetTests", dependencies: ["TestSupport", "GGUF"], exclude: ["QEMU"]),
   ],

@@ -92,7 +92,7 @@ public final class Generator {
   public func complete(
     _ text: String, options: GenerationOptions, onText: (String) -> Bool = { _ in true }
   ) -> GenerationResult {
-    var tokens = model.tokenizer.encode(text, parseSpecial: true, addSpecial: true)
+    var tokens = model.promptTokens(forText: text)
     let budget = promptBudget(options)
     var note: String?
     if tokens.count > budget {
@@ -106,13 +106,11 @@ public final class Generator {
 
   /// The prompt may take the context less room for the answer (up to half).
   func promptBudget(_ options: GenerationOptions) -> Int {
-    max(1, contextLength - min(max(options.maxTokens, 1), contextLength / 2))
+    model.promptBudget(maxTokens: options.maxTokens)
   }
 
   func tokenize(_ messages: [ChatMessage]) -> [Int32] {
-    let text = model.template.render(messages, addGenerationPrompt: true)
-    return model.tokenizer.encode(
-      text, parseSpecial: true, addSpecial: model.template.needsBeginningOfSequence)
+    model.promptTokens(for: messages)
   }
 
   private func fitConversation(

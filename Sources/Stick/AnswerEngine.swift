@@ -3,18 +3,22 @@ import LLM
 import Tokenizer
 
 /// What answers a conversation: the model on the board, or (later) a server.
-/// The watcher, the drive and the HTTP API all go through this one seam.
+/// The watcher, the drive and the HTTP API all go through this one seam, and
+/// through one `AnswerQueue`, which lets one answer run at a time.
 public protocol AnswerEngine: AnyObject {
-  /// The name written in the answer marker.
+  /// The name written in the answer marker, and the model's id in the HTTP API.
   var modelName: String { get }
   /// The system prompt the model's template uses when none is given.
   var defaultSystemPrompt: String? { get }
   /// Said when the model's chat template is not recognised and ChatML is used.
   var templateWarning: String? { get }
-  /// Answers `messages`, calling `onText` with each piece as it is made;
+  /// Measures prompts as this engine feeds them; nil when it cannot tell
+  /// (an engine elsewhere decides for itself).
+  var promptMeasure: (any PromptMeasure)? { get }
+  /// Answers `prompt`, calling `onText` with each piece as it is made;
   /// returning false from `onText` stops the answer.
   func answer(
-    _ messages: [ChatMessage], options: GenerationOptions, onText: (String) -> Bool
+    _ prompt: AnswerPrompt, options: GenerationOptions, onText: (String) -> Bool
   ) -> GenerationResult
 }
 
@@ -36,10 +40,17 @@ public final class LocalEngine: AnswerEngine {
 
   public var templateWarning: String? { model.template.warning }
 
+  public var promptMeasure: (any PromptMeasure)? { model }
+
   public func answer(
-    _ messages: [ChatMessage], options: GenerationOptions, onText: (String) -> Bool
+    _ prompt: AnswerPrompt, options: GenerationOptions, onText: (String) -> Bool
   ) -> GenerationResult {
-    generator.chat(messages, options: options, onText: onText)
+    switch prompt {
+    case .conversation(let messages):
+      generator.chat(messages, options: options, onText: onText)
+    case .text(let text):
+      generator.complete(text, options: options, onText: onText)
+    }
   }
 }
 

@@ -14,6 +14,8 @@ import Tokenizer
 public final class FolderService {
   public let root: String
   public let models: ModelShelf
+  /// The way to the engines, shared with anything else answering in this program.
+  public let answerQueue: AnswerQueue
   /// How long a file must be left alone before it is read: editors write in bursts.
   public var quietPeriod: Duration = .milliseconds(800)
   /// Files larger than this are not read (a prompt is text a person typed).
@@ -36,11 +38,14 @@ public final class FolderService {
   /// Files found unreadable or binary, by stamp, so they are reported once.
   private var reported: [String: FileStamp] = [:]
 
-  public init(root: String, models: ModelShelf) throws(WatchError) {
+  public init(
+    root: String, models: ModelShelf, answerQueue: AnswerQueue = AnswerQueue()
+  ) throws(WatchError) {
     var root = root
     while root.count > 1 && root.hasSuffix("/") { root.removeLast() }
     self.root = root
     self.models = models
+    self.answerQueue = answerQueue
     watcher = try FileWatcher()
     try watcher.watchRecursively(root)
     status.model = models.builtIn.modelName
@@ -215,18 +220,22 @@ public final class FolderService {
     var writing = writer.write(
       appender.start(model: engine.modelName, date: Date(), timeZone: .current))
     var stopped = false
-    let result = engine.answer(messages, options: settings.generationOptions) { piece in
+    let result = try? answerQueue.answer(
+      .conversation(messages), with: engine, options: settings.generationOptions
+    ) { piece in
       writing = writing && writer.write(appender.append(piece))
       stopped = shouldStop()
       return writing && !stopped
     }
-    for note in [result.promptNote, engine.templateWarning].compactMap({ $0 }) {
+    // The queue closes, or stops the answer it lets run, when the program stops.
+    if result == nil || (writing && result?.stopReason == .cancelled) { stopped = true }
+    for note in [result?.promptNote, engine.templateWarning].compactMap({ $0 }) {
       status.report("\(relative): \(note)")
     }
     if stopped {
       writer.withdraw()
       log("stopped while answering \(relative); the file is as it was")
-    } else if writing, writer.write(appender.end()), writer.synchronize() {
+    } else if writing, let result, writer.write(appender.end()), writer.synchronize() {
       status.recordAnswer(
         file: relative, tokens: result.statistics.generatedTokens,
         tokensPerSecond: result.statistics.generatedTokensPerSecond)

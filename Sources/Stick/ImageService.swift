@@ -23,6 +23,8 @@ public final class ImageService {
   public let medium: MediumControl?
   public let strategy: RefreshStrategy
   public let models: ModelShelf
+  /// The way to the engines, shared with anything else answering in this program.
+  public let answerQueue: AnswerQueue
   /// How long the image must be left alone before it is read: hosts write in bursts.
   public var quietPeriod: Duration = .milliseconds(1500)
   /// How long the medium stays out before the board writes: longer than the
@@ -70,12 +72,13 @@ public final class ImageService {
 
   public init(
     imagePath: String, medium: MediumControl?, strategy: RefreshStrategy = .media,
-    models: ModelShelf
+    models: ModelShelf, answerQueue: AnswerQueue = AnswerQueue()
   ) throws(WatchError) {
     self.imagePath = imagePath
     self.medium = medium
     self.strategy = strategy
     self.models = models
+    self.answerQueue = answerQueue
     watcher = try FileWatcher()
     try watcher.watch(imagePath, events: [.modified, .watchedItemGone])
     status.model = models.builtIn.modelName
@@ -281,17 +284,20 @@ public final class ImageService {
     var text = ""
     let shouldStop = self.shouldStop
     var stopped = false
-    let result = engine.answer(messages, options: job.settings.generationOptions) { piece in
+    let result = try? answerQueue.answer(
+      .conversation(messages), with: engine, options: job.settings.generationOptions
+    ) { piece in
       text += piece
       bytes += appender.append(piece)
       stopped = shouldStop()
       return !stopped
     }
     status.state = .waiting
-    for note in [result.promptNote, engine.templateWarning].compactMap({ $0 }) {
+    for note in [result?.promptNote, engine.templateWarning].compactMap({ $0 }) {
       report("\(job.name): \(note)")
     }
-    if stopped {
+    // The queue closes, or stops the answer it lets run, when the program stops.
+    guard let result, !stopped, result.stopReason != .cancelled else {
       handled[job.path] = nil
       return
     }
