@@ -15,6 +15,10 @@ let package = Package(
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+    .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
   ],
   targets: [
     .target(
@@ -34,13 +38,23 @@ let package = Package(
     .target(
       name: "FATFS",
       dependencies: [.product(name: "SystemPackage", package: "swift-system")]),
+    // The OpenAI-compatible HTTP API over the same queue and engines.
+    .target(
+      name: "Server",
+      dependencies: [
+        "Stick", "LLM", "Tokenizer",
+        .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+      ]),
     .systemLibrary(
       name: "CLibUSB", pkgConfig: "libusb-1.0", providers: [.apt(["libusb-1.0-0-dev"])]),
     .target(name: "USBProbe", dependencies: ["CLibUSB"]),
     .executableTarget(
       name: "aistick",
       dependencies: [
-        "GGUF", "LLM", "FATFS", "Stick", "USBProbe",
+        "GGUF", "LLM", "FATFS", "Stick", "Server", "USBProbe",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     // Shared by the test targets: where the checkout and the default model
@@ -66,6 +80,10 @@ let package = Package(
       ]),
     .testTarget(name: "CommandLineTests", dependencies: ["aistick", "TestSupport"]),
     .testTarget(name: "StickTests", dependencies: ["Stick", "LLM", "TestSupport"]),
+    // The real server with the real model, driven by curl and the openai Python package.
+    .testTarget(
+      name: "ServerTests", dependencies: ["aistick", "TestSupport"],
+      exclude: ["openai_client.py"]),
     // gadget/ against a stand-in configfs, and the USB end-to-end run under QEMU.
     .testTarget(name: "GadgetTests", dependencies: ["TestSupport", "GGUF"], exclude: ["QEMU"]),
   ],

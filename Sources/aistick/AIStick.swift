@@ -1,7 +1,7 @@
 import ArgumentParser
 
 @main
-struct AIStick: ParsableCommand {
+struct AIStick: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "aistick",
     abstract: "A language model on a USB stick: answers the questions dropped on the drive.",

@@ -25,4 +25,14 @@ struct StopSignal {
   }
 
   var requested: Bool { stopRaised.load(ordering: .relaxed) }
+
+  /// Stops as a signal would: when part of the program cannot go on.
+  func request() { stopRaised.store(true, ordering: .relaxed) }
+
+  /// Returns once a stop is requested (or the task is cancelled).
+  func wait() async {
+    while !requested && !Task.isCancelled {
+      try? await Task.sleep(for: .milliseconds(100))
+    }
+  }
 }

@@ -7,12 +7,7 @@ import Testing
 /// serve with a small model) and the computer side (usb-storage, vfat, an
 /// automounter) talk over the emulated cable. See QEMU/scenarios.sh.
 enum USBEndToEnd {
-  static var cache: String {
-    let environment = ProcessInfo.processInfo.environment
-    if let cache = environment["AISTICK_CACHE"] { return cache }
-    let base = environment["XDG_CACHE_HOME"] ?? (NSHomeDirectory() + "/.cache")
-    return base + "/aistick"
-  }
+  static var cache: String { InstalledTools.cacheFolder }
 
   /// What this computer lacks to run the test, or nil when it has it all.
   static var missing: String? {

@@ -110,3 +110,24 @@ public final class TemporaryFolder {
 /// partition table, and UTF-8 for long names.
 public let mtoolsEnvironment: [String: String] = ProcessInfo.processInfo.environment.merging(
   ["MTOOLS_SKIP_CHECK": "1", "LC_ALL": "C.UTF-8"], uniquingKeysWith: { _, new in new })
+
+/// What scripts/install puts outside the checkout, in the cache folder.
+public enum InstalledTools {
+  /// `$AISTICK_CACHE`, or `aistick` in `$XDG_CACHE_HOME` or `~/.cache`.
+  public static var cacheFolder: String {
+    let environment = ProcessInfo.processInfo.environment
+    if let cache = environment["AISTICK_CACHE"] { return cache }
+    let base = environment["XDG_CACHE_HOME"] ?? (NSHomeDirectory() + "/.cache")
+    return base + "/aistick"
+  }
+
+  /// The Python that has the openai package, or an error saying how to get it.
+  public static func openAIPython() throws -> String {
+    let python = cacheFolder + "/venv/bin/python"
+    guard FileManager.default.isExecutableFile(atPath: python) else {
+      throw CommandFailure(
+        message: "the openai Python package is missing (\(python)): run scripts/install")
+    }
+    return python
+  }
+}
