@@ -82,11 +82,13 @@ enum BlockDot {
   }
 
   /// accumulator + scale * lanes, rounded once per lane as a fused
-  /// multiply-add does. Arm has the instruction on every target; on x86 it
-  /// is not in the baseline, so there the product of a float and an integer
-  /// below 2^17, exact in double, is summed in double and rounded to float
-  /// once, which is the fused result (barring a double-rounding tie, which
-  /// needs far more bits than these have).
+  /// multiply-add does. Arm has the instruction on every target. On x86 it
+  /// is not in the baseline (a call per lane there), so unless the build
+  /// says the CPU has it (`-D FUSED_MULTIPLY_ADD`, which `scripts/build`
+  /// passes with `-target-cpu haswell`), the product of a float and an
+  /// integer below 2^17, exact in double, is summed in double and rounded to
+  /// float once: the fused result (barring a double-rounding tie, which needs
+  /// far more bits than these have).
   @inline(__always)
   static func fusedMultiplyAdd(
     _ scale: Float, _ lanes: SIMD8<Int32>, _ accumulator: SIMD8<Float>

@@ -36,9 +36,6 @@ final class RunState {
   /// weights. Unwritten positions stay 0.
   let valueCache: UnsafeMutablePointer<UInt16>
   let quantized: QuantizedVector
-  /// Which buffer `quantized` holds, so products reading the same unchanged
-  /// vectors quantize them once.
-  var quantizedSource: UnsafeMutablePointer<Float>?
   private let allocations: [UnsafeMutablePointer<Float>]
 
   /// Attention spans are padded to a multiple of this with zero weights, as

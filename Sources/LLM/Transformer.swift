@@ -97,13 +97,11 @@ public final class Transformer: @unchecked Sendable {
     for (layerIndex, layer) in weights.layers.enumerated() {
       // Attention: norm, project to q, k, v, rotate, cache, attend, project back.
       normalize(count, weight: layer.attentionNorm)
-      multiply(layer.query, s.normalized, count, into: s.query, bias: layer.queryBias)
       multiply(
-        layer.key, s.normalized, count, into: s.keys, bias: layer.keyBias,
-        inputIsUnchanged: true)
-      multiply(
-        layer.value, s.normalized, count, into: s.values, bias: layer.valueBias,
-        inputIsUnchanged: true)
+        s.normalized, count,
+        Product(layer.query, into: s.query, bias: layer.queryBias),
+        Product(layer.key, into: s.keys, bias: layer.keyBias),
+        Product(layer.value, into: s.values, bias: layer.valueBias))
       for index in 0..<count {
         let rotation = s.rotation + index * c.headDimension
         for head in 0..<c.headCount {
@@ -117,18 +115,18 @@ public final class Transformer: @unchecked Sendable {
           query: s.query + index * c.queryDimension,
           output: s.attentionOutput + index * c.queryDimension, batched: batchedAttention)
       }
-      multiply(layer.attentionOutput, s.attentionOutput, count, into: s.projected, bias: nil)
+      multiply(s.attentionOutput, count, Product(layer.attentionOutput, into: s.projected))
       VectorMath.add(s.x, s.projected, count: count * dimension)
 
       // Feed-forward: norm, SwiGLU, project back.
       normalize(count, weight: layer.feedForwardNorm)
-      multiply(layer.gate, s.normalized, count, into: s.gate, bias: nil)
-      multiply(layer.up, s.normalized, count, into: s.up, bias: nil, inputIsUnchanged: true)
+      multiply(
+        s.normalized, count, Product(layer.gate, into: s.gate), Product(layer.up, into: s.up))
       for index in 0..<count {
         let offset = index * c.feedForwardLength
         VectorMath.swiGLU(s.gate + offset, s.up + offset, count: c.feedForwardLength)
       }
-      multiply(layer.down, s.gate, count, into: s.projected, bias: nil)
+      multiply(s.gate, count, Product(layer.down, into: s.projected))
       VectorMath.add(s.x, s.projected, count: count * dimension)
     }
 
@@ -137,12 +135,10 @@ public final class Transformer: @unchecked Sendable {
     VectorMath.rmsNorm(
       s.normalized, s.x + (count - 1) * dimension, weight: weights.outputNorm.pointer,
       count: dimension, epsilon: c.rmsEpsilon)
-    s.quantizedSource = nil
-    multiply(weights.output, s.normalized, 1, into: s.logits, bias: nil)
+    multiply(s.normalized, 1, Product(weights.output, into: s.logits))
   }
 
-  /// normalized = rmsNorm(x) * weight for `count` tokens. Their 8-bit form
-  /// is stale from here on, whichever product reads it first.
+  /// normalized = rmsNorm(x) * weight for `count` tokens.
   private func normalize(_ count: Int, weight: FloatVector) {
     let dimension = config.embeddingLength
     for index in 0..<count {
@@ -150,34 +146,69 @@ public final class Transformer: @unchecked Sendable {
         state.normalized + index * dimension, state.x + index * dimension,
         weight: weight.pointer, count: dimension, epsilon: config.rmsEpsilon)
     }
-    state.quantizedSource = nil
   }
 
-  /// output = matrix · input (+ bias) for `count` tokens' inputs, split over
-  /// the worker threads by rows. `inputIsUnchanged` says `input` was not
-  /// written since the last product that read it, so its 8-bit form can be
-  /// reused.
+  /// One matrix product of a layer: where its output goes and its bias.
+  private struct Product {
+    let matrix: WeightMatrix
+    let output: UnsafeMutablePointer<Float>
+    let bias: FloatVector?
+
+    init(_ matrix: WeightMatrix, into output: UnsafeMutablePointer<Float>, bias: FloatVector? = nil)
+    {
+      self.matrix = matrix
+      self.output = output
+      self.bias = bias
+    }
+  }
+
+  /// output = matrix · input (+ bias) for `count` tokens' inputs, for up to
+  /// three products that read the same input (all with as many columns as
+  /// it has). The input is quantized once for all of them, and their rows
+  /// are split over the worker threads as one piece of work, so the threads
+  /// meet once.
   private func multiply(
-    _ matrix: WeightMatrix, _ input: UnsafeMutablePointer<Float>, _ count: Int,
-    into output: UnsafeMutablePointer<Float>, bias: FloatVector?, inputIsUnchanged: Bool = false
+    _ input: UnsafeMutablePointer<Float>, _ count: Int, _ first: Product,
+    _ second: Product? = nil, _ third: Product? = nil
   ) {
     let quantized = state.quantized
-    if matrix.takesQuantizedInput && !(inputIsUnchanged && state.quantizedSource == input) {
-      for index in 0..<count {
-        quantized.quantize(input + index * matrix.columns, count: matrix.columns, vector: index)
-      }
-      state.quantizedSource = input
+    let columns = first.matrix.columns
+    func takesQuantized(_ product: Product?) -> Bool {
+      product?.matrix.takesQuantizedInput == true
     }
-    let shared = Shared((input: UnsafePointer(input), output: output))
-    pool.forEachRange(count: matrix.rows) { rows in
-      matrix.multiply(
-        shared.value.input, quantized, count: count, into: shared.value.output, rows: rows)
-    }
-    if let bias {
+    if takesQuantized(first) || takesQuantized(second) || takesQuantized(third) {
       for index in 0..<count {
-        VectorMath.add(output + index * matrix.rows, bias.pointer, count: matrix.rows)
+        quantized.quantize(input + index * columns, count: columns, vector: index)
       }
     }
+    let firstRows = first.matrix.rows
+    let secondRows = second?.matrix.rows ?? 0
+    let totalRows = firstRows + secondRows + (third?.matrix.rows ?? 0)
+    let shared = Shared((input: UnsafePointer(input), first: first, second: second, third: third))
+    pool.forEachRange(count: totalRows) { rows in
+      let products = shared.value
+      func run(_ product: Product?, from start: Int) {
+        guard let product else { return }
+        let overlap = rows.clamped(to: start..<start + product.matrix.rows)
+        guard !overlap.isEmpty else { return }
+        product.matrix.multiply(
+          products.input, quantized, count: count, into: product.output,
+          rows: overlap.lowerBound - start..<overlap.upperBound - start)
+      }
+      run(products.first, from: 0)
+      run(products.second, from: firstRows)
+      run(products.third, from: firstRows + secondRows)
+    }
+    func addBias(_ product: Product?) {
+      guard let product, let bias = product.bias else { return }
+      for index in 0..<count {
+        VectorMath.add(
+          product.output + index * product.matrix.rows, bias.pointer, count: product.matrix.rows)
+      }
+    }
+    addBias(first)
+    addBias(second)
+    addBias(third)
   }
 
   /// Rotates token `index`'s keys, then stores its keys and values at
