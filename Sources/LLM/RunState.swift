@@ -1,5 +1,13 @@
 import Kernels
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// Every buffer the forward pass touches, allocated once for a context
 /// length and never reallocated: nothing is allocated per token. The
 /// per-token buffers hold `batchCapacity` tokens one after another, so a
@@ -72,10 +80,8 @@ final class RunState {
     scores = buffer(config.headCount * contextLength)
     logits = buffer(vocabularySize)
     rotation = buffer(batch * config.headDimension)
-    keyCache = .allocate(capacity: cacheCount)
-    keyCache.initialize(repeating: 0, count: cacheCount)
-    valueCache = .allocate(capacity: valueCount)
-    valueCache.initialize(repeating: 0, count: valueCount)
+    keyCache = Self.zeroedHalves(cacheCount)
+    valueCache = Self.zeroedHalves(valueCount)
     queryHalves = .allocate(capacity: config.queryDimension)
     queryHalves.initialize(repeating: 0, count: config.queryDimension)
     weightHalves = .allocate(capacity: config.headCount * valueSpan)
@@ -86,10 +92,20 @@ final class RunState {
       vectors: batch)
   }
 
+  /// The caches are tens of megabytes: from `calloc` they come as fresh
+  /// pages the system zeroes when first touched, so a model loads without
+  /// writing them and the keys of unused positions take no memory.
+  private static func zeroedHalves(_ count: Int) -> UnsafeMutablePointer<UInt16> {
+    guard let memory = calloc(max(count, 1), MemoryLayout<UInt16>.stride) else {
+      fatalError("out of memory for a \(count)-entry cache")
+    }
+    return memory.assumingMemoryBound(to: UInt16.self)
+  }
+
   deinit {
     for pointer in allocations { pointer.deallocate() }
-    keyCache.deallocate()
-    valueCache.deallocate()
+    free(keyCache)
+    free(valueCache)
     queryHalves.deallocate()
     weightHalves.deallocate()
   }
