@@ -1,98 +1,104 @@
-/// Dot products of one weight row against an activation vector, one function
-/// per weight encoding. Each walks whole blocks with integer arithmetic where
-/// the encoding allows; `WeightMatrix` picks the function once per product.
-///
-/// Block layouts (ggml's, as stored in GGUF; `d` and `m` are halves):
-/// - Q4_0: d, 16 bytes of nibbles; element i < 16 is the low nibble of byte i,
-///   element i + 16 its high nibble; value = d * (nibble - 8).
-/// - Q4_1: d, m, 16 bytes of nibbles as Q4_0; value = d * nibble + m.
-/// - Q8_0: d, 32 signed bytes; value = d * byte.
+/// Dot products of one weight row against activation vectors. Quantized
+/// encodings walk whole blocks with integer arithmetic (see `BlockFormat`
+/// for each block layout); float encodings multiply floats.
+/// `WeightMatrix` picks the function once per product.
 enum BlockDot {
   @inline(__always)
   static func half(_ pointer: UnsafeRawPointer, _ offset: Int) -> Float {
     Half.toFloat(pointer.loadUnaligned(fromByteOffset: offset, as: UInt16.self))
   }
 
-  /// Σ over the 32 elements of low/high nibbles times activations.
-  @inline(__always)
-  static func nibbleProduct(_ nibbles: UnsafeRawPointer, _ activations: UnsafePointer<Int8>)
-    -> Int32
-  {
-    var sum: Int32 = 0
-    for index in 0..<16 {
-      let byte = nibbles.load(fromByteOffset: index, as: UInt8.self)
-      sum &+= Int32(byte & 0x0F) &* Int32(activations[index])
-      sum &+= Int32(byte >> 4) &* Int32(activations[index + 16])
-    }
-    return sum
-  }
-
-  static func q4_0(
-    _ row: UnsafeRawPointer, _ input: QuantizedVector, blocks: Int
-  ) -> Float {
-    var total: Float = 0
-    for block in 0..<blocks {
-      let base = row + block * 18
-      let activations = UnsafePointer(input.quants + block * 32)
-      // Σ (n - 8) a = Σ n a - 8 Σ a, and Σ a is d_a-scaled in `sums`.
-      let product = nibbleProduct(base + 2, activations)
-      var activationSum: Int32 = 0
-      for index in 0..<32 { activationSum &+= Int32(activations[index]) }
-      total += half(base, 0) * input.scales[block] * Float(product &- 8 &* activationSum)
-    }
-    return total
-  }
-
   /// The reference CPU runtime sums a block as eight lanes of four
   /// consecutive products, folds each lane into its own float accumulator with
-  /// a fused multiply-add, keeps the offset terms in a separate float sum and
+  /// a fused multiply-add, keeps any offset terms in a separate float sum and
   /// adds the lanes pairwise at the end. Summing in that order gives the same
   /// float result bit for bit, which keeps 8-bit activation rounding (and so
   /// greedy answers) in step with it.
-  static func q4_1(
-    _ row: UnsafeRawPointer, _ input: QuantizedVector, blocks: Int
+  @inline(__always)
+  static func dot<Format: BlockFormat>(
+    _ format: Format.Type, _ row: UnsafeRawPointer, _ input: QuantizedInput, blocks: Int,
+    halves: UnsafePointer<Float>
   ) -> Float {
     var lanes = SIMD8<Float>()
     var offsets: Float = 0
     for block in 0..<blocks {
-      let base = row + block * 20
-      let activations = UnsafeRawPointer(input.quants + block * 32)
-      let nibbles = base.loadUnaligned(fromByteOffset: 4, as: SIMD16<UInt8>.self)
-      let low = quadSums(
-        SIMD16<Int8>(truncatingIfNeeded: nibbles & 0x0F),
-        activations.loadUnaligned(as: SIMD16<Int8>.self))
-      let high = quadSums(
-        SIMD16<Int8>(truncatingIfNeeded: nibbles &>> 4),
-        activations.loadUnaligned(fromByteOffset: 16, as: SIMD16<Int8>.self))
-      // Both factors are halves, so the products are exact in float.
-      lanes = fusedMultiplyAdd(
-        half(base, 0) * input.scales[block], SIMD8(lowHalf: low, highHalf: high), lanes)
-      offsets += half(base, 2) * input.sums[block]
+      let weights = Format.unpack(row + block * Format.blockBytes, halves: halves)
+      accumulate(Format.self, weights, input, block: block, lanes: &lanes, offsets: &offsets)
     }
     return laneSum(lanes) + offsets
   }
 
-  /// Sums of four consecutive products of signed bytes (nibbles fit as they are).
+  /// The same dot products of one row with four inputs at once: each block
+  /// of weights is unpacked once for all four. Each result is summed exactly
+  /// as `dot` sums it.
   @inline(__always)
-  static func quadSums(_ weights: SIMD16<Int8>, _ activations: SIMD16<Int8>) -> SIMD4<Int32> {
-    let products =
-      SIMD16<Int16>(truncatingIfNeeded: weights) &* SIMD16<Int16>(truncatingIfNeeded: activations)
+  static func dot4<Format: BlockFormat>(
+    _ format: Format.Type, _ row: UnsafeRawPointer,
+    _ inputs: (QuantizedInput, QuantizedInput, QuantizedInput, QuantizedInput), blocks: Int,
+    halves: UnsafePointer<Float>
+  ) -> SIMD4<Float> {
+    var lanes = (SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>())
+    var offsets = SIMD4<Float>()
+    for block in 0..<blocks {
+      let weights = Format.unpack(row + block * Format.blockBytes, halves: halves)
+      accumulate(
+        Format.self, weights, inputs.0, block: block, lanes: &lanes.0, offsets: &offsets[0])
+      accumulate(
+        Format.self, weights, inputs.1, block: block, lanes: &lanes.1, offsets: &offsets[1])
+      accumulate(
+        Format.self, weights, inputs.2, block: block, lanes: &lanes.2, offsets: &offsets[2])
+      accumulate(
+        Format.self, weights, inputs.3, block: block, lanes: &lanes.3, offsets: &offsets[3])
+    }
+    return SIMD4(laneSum(lanes.0), laneSum(lanes.1), laneSum(lanes.2), laneSum(lanes.3))
+      + offsets
+  }
+
+  @inline(__always)
+  static func accumulate<Format: BlockFormat>(
+    _ format: Format.Type, _ weights: UnpackedBlock, _ input: QuantizedInput, block: Int, lanes: inout SIMD8<Float>,
+    offsets: inout Float
+  ) {
+    let activations = UnsafeRawPointer(input.widened + block * 32)
     let pairs =
-      SIMD8<Int32>(truncatingIfNeeded: products.evenHalf)
-      &+ SIMD8<Int32>(truncatingIfNeeded: products.oddHalf)
-    return pairs.evenHalf &+ pairs.oddHalf
+      weights.even &* activations.loadUnaligned(as: SIMD16<Int16>.self)
+      &+ weights.odd &* activations.loadUnaligned(fromByteOffset: 32, as: SIMD16<Int16>.self)
+    // Both factors are halves, so the product is exact in float.
+    lanes = fusedMultiplyAdd(weights.scale * input.scales[block], quadSums(pairs), lanes)
+    if Format.hasOffset { offsets += weights.offset * input.sums[block] }
+  }
+
+  /// Sums of neighbouring pairs of 16-bit lanes, widened to 32 bits: lane i
+  /// of the result is pairs[2i] + pairs[2i + 1]. Each pair lane already holds
+  /// two consecutive products, so this is four consecutive products. The
+  /// pairs fit 16 bits: activations stay within ±127, so a pair is at most
+  /// 2 × 128 × 127. Done by reinterpreting two 16-bit lanes as one 32-bit lane
+  /// and taking its halves with sign-extending shifts, which every target
+  /// has as plain vector instructions.
+  @inline(__always)
+  static func quadSums(_ pairs: SIMD16<Int16>) -> SIMD8<Int32> {
+    let joined = unsafeBitCast(pairs, to: SIMD8<Int32>.self)
+    return ((joined &<< 16) &>> 16) &+ (joined &>> 16)
   }
 
   /// accumulator + scale * lanes, rounded once per lane as a fused
-  /// multiply-add does. The product of a float and an integer below 2^17 is
-  /// exact in double, so one double sum rounded to float is the fused result
-  /// (barring a double-rounding tie, which needs far more bits than these have).
+  /// multiply-add does. Arm has the instruction on every target. On x86 it
+  /// is not in the baseline (a call per lane there), so unless the build
+  /// says the CPU has it (`-D FUSED_MULTIPLY_ADD`, which `scripts/build`
+  /// passes with `-target-cpu haswell`), the product of a float and an
+  /// integer below 2^17, exact in double, is summed in double and rounded to
+  /// float once: the fused result (barring a double-rounding tie, which needs
+  /// far more bits than these have).
   @inline(__always)
   static func fusedMultiplyAdd(
     _ scale: Float, _ lanes: SIMD8<Int32>, _ accumulator: SIMD8<Float>
   ) -> SIMD8<Float> {
-    let product = SIMD8<Double>(lanes) * Double(scale)
-    return SIMD8<Float>(SIMD8<Double>(accumulator) + product)
+    #if arch(arm64) || arch(arm) || FUSED_MULTIPLY_ADD
+      return accumulator.addingProduct(SIMD8<Float>(lanes), scale)
+    #else
+      let product = SIMD8<Double>(lanes) * Double(scale)
+      return SIMD8<Float>(SIMD8<Double>(accumulator) + product)
+    #endif
   }
 
   /// Adds eight lanes as the reference runtime's horizontal sum does:
@@ -101,26 +107,6 @@ enum BlockDot {
   static func laneSum(_ lanes: SIMD8<Float>) -> Float {
     let four = lanes.lowHalf + lanes.highHalf
     return (four[0] + four[2]) + (four[1] + four[3])
-  }
-
-  /// Eight lanes of four consecutive products, as `q4_1` explains.
-  static func q8_0(
-    _ row: UnsafeRawPointer, _ input: QuantizedVector, blocks: Int
-  ) -> Float {
-    var lanes = SIMD8<Float>()
-    for block in 0..<blocks {
-      let base = row + block * 34
-      let activations = UnsafeRawPointer(input.quants + block * 32)
-      let low = quadSums(
-        base.loadUnaligned(fromByteOffset: 2, as: SIMD16<Int8>.self),
-        activations.loadUnaligned(as: SIMD16<Int8>.self))
-      let high = quadSums(
-        base.loadUnaligned(fromByteOffset: 18, as: SIMD16<Int8>.self),
-        activations.loadUnaligned(fromByteOffset: 16, as: SIMD16<Int8>.self))
-      lanes = fusedMultiplyAdd(
-        half(base, 0) * input.scales[block], SIMD8(lowHalf: low, highHalf: high), lanes)
-    }
-    return laneSum(lanes)
   }
 
   static func f32(_ row: UnsafeRawPointer, _ input: UnsafePointer<Float>, count: Int) -> Float {

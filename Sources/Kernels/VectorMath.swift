@@ -139,23 +139,19 @@ extension VectorMath {
   public static func dot(
     halves a: UnsafePointer<UInt16>, _ b: UnsafePointer<UInt16>, count: Int
   ) -> Float {
-    let table = Half.table
-    @inline(__always) func widen(_ halves: UnsafePointer<UInt16>) -> SIMD16<Float> {
-      var lanes = SIMD16<Float>()
-      for lane in 0..<16 { lanes[lane] = table[Int(halves[lane])] }
-      return lanes
-    }
     let whole = count & ~63
-    var sums = (SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>())
+    var sums = (HalfLanes(), HalfLanes(), HalfLanes(), HalfLanes())
     var index = 0
     while index < whole {
-      sums.0 += widen(a + index) * widen(b + index)
-      sums.1 += widen(a + index + 16) * widen(b + index + 16)
-      sums.2 += widen(a + index + 32) * widen(b + index + 32)
-      sums.3 += widen(a + index + 48) * widen(b + index + 48)
+      sums.0.add(a + index, b + index)
+      sums.1.add(a + index + 16, b + index + 16)
+      sums.2.add(a + index + 32, b + index + 32)
+      sums.3.add(a + index + 48, b + index + 48)
       index += 64
     }
-    var total = Double(sixteenLaneSum((sums.0 + sums.2) + (sums.1 + sums.3)))
+    let folded = (sums.0.lanes + sums.2.lanes) + (sums.1.lanes + sums.3.lanes)
+    var total = Double(sixteenLaneSum(folded))
+    let table = Half.table
     while index < count {
       total += Double(table[Int(a[index])] * table[Int(b[index])])
       index += 1
@@ -171,16 +167,13 @@ extension VectorMath {
     halves a: UnsafePointer<UInt16>, _ b: UnsafePointer<UInt16>, count: Int
   ) -> Float {
     guard count % 16 == 0 else { return dot(halves: a, b, count: count) }
-    let table = Half.table
-    var sums = SIMD16<Float>()
+    var sums = HalfLanes()
     var index = 0
     while index < count {
-      for lane in 0..<16 {
-        sums[lane] += table[Int(a[index + lane])] * table[Int(b[index + lane])]
-      }
+      sums.add(a + index, b + index)
       index += 16
     }
-    return sixteenLaneSum(sums)
+    return sixteenLaneSum(sums.lanes)
   }
 
   /// Stores floats as halves.
@@ -193,5 +186,48 @@ extension VectorMath {
   /// Rounds each value to the nearest half, in place.
   public static func roundToHalf(_ values: UnsafeMutablePointer<Float>, count: Int) {
     for index in 0..<count { values[index] = Half.toFloat(Half.fromFloat(values[index])) }
+  }
+}
+
+/// Sixteen float accumulators of products of halves, lane i taking element
+/// i of each run of 16. Two halves are loaded as one 32-bit lane and widened
+/// by shifts, so the even and the odd elements are kept apart and put back
+/// in order only at the end: each lane sums the same products in the same
+/// order as a plain 16-lane loop would.
+struct HalfLanes {
+  var even = SIMD8<Float>()
+  var odd = SIMD8<Float>()
+
+  @inline(__always)
+  mutating func add(_ a: UnsafePointer<UInt16>, _ b: UnsafePointer<UInt16>) {
+    let left = UnsafeRawPointer(a).loadUnaligned(as: SIMD8<UInt32>.self)
+    let right = UnsafeRawPointer(b).loadUnaligned(as: SIMD8<UInt32>.self)
+    even += Self.floats(left & 0xFFFF) * Self.floats(right & 0xFFFF)
+    odd += Self.floats(left &>> 16) * Self.floats(right &>> 16)
+  }
+
+  /// The sixteen lanes in element order.
+  var lanes: SIMD16<Float> {
+    var result = SIMD16<Float>()
+    for lane in 0..<8 {
+      result[2 * lane] = even[lane]
+      result[2 * lane + 1] = odd[lane]
+    }
+    return result
+  }
+
+  /// Halves (in the low 16 bits of each lane) to floats, exactly: the
+  /// exponent and mantissa are moved into place and the exponent bias fixed
+  /// by a power-of-two product, which also makes half subnormals normal
+  /// floats. Infinities and NaNs get the float's all-ones exponent, by
+  /// integer arithmetic (vector comparisons are slow in Swift).
+  @inline(__always)
+  static func floats(_ bits: SIMD8<UInt32>) -> SIMD8<Float> {
+    let magnitude = (bits & 0x7FFF) &<< 13
+    let scaled = unsafeBitCast(magnitude, to: SIMD8<Float>.self) * 0x1p112
+    // All ones where the half's exponent is all ones, else zero.
+    let special = SIMD8<UInt32>() &- ((((bits & 0x7C00) &+ 0x0400) & 0x8000) &>> 15)
+    let result = unsafeBitCast(scaled, to: SIMD8<UInt32>.self) | (special & 0x7F80_0000)
+    return unsafeBitCast(result | ((bits & 0x8000) &<< 16), to: SIMD8<Float>.self)
   }
 }

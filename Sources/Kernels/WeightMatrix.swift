@@ -36,34 +36,58 @@ public struct WeightMatrix: @unchecked Sendable {
     }
   }
 
-  /// output[row] = row · input for `rows`. `quantized` must hold `input`
-  /// quantized when `takesQuantizedInput`.
+  /// output[token * rows + row] = row · input[token] for the rows in `range`
+  /// and `count` inputs of `columns` floats one after another. `quantized`
+  /// must hold the inputs quantized when `takesQuantizedInput`.
   public func multiply(
-    _ input: UnsafePointer<Float>, _ quantized: QuantizedVector,
+    _ inputs: UnsafePointer<Float>, _ quantized: QuantizedVector, count: Int = 1,
     into output: UnsafeMutablePointer<Float>, rows range: Range<Int>
   ) {
-    let blocks = columns / 32
+    func eachInput(_ dot: (UnsafeRawPointer, UnsafePointer<Float>) -> Float) {
+      for row in range {
+        for token in 0..<count {
+          output[token * rows + row] = dot(data + row * rowBytes, inputs + token * columns)
+        }
+      }
+    }
     switch type {
-    case .q4_0:
-      for row in range {
-        output[row] = BlockDot.q4_0(data + row * rowBytes, quantized, blocks: blocks)
-      }
-    case .q4_1:
-      for row in range {
-        output[row] = BlockDot.q4_1(data + row * rowBytes, quantized, blocks: blocks)
-      }
-    case .q8_0:
-      for row in range {
-        output[row] = BlockDot.q8_0(data + row * rowBytes, quantized, blocks: blocks)
-      }
-    case .f32:
-      for row in range { output[row] = BlockDot.f32(data + row * rowBytes, input, count: columns) }
-    case .f16:
-      for row in range { output[row] = BlockDot.f16(data + row * rowBytes, input, count: columns) }
-    case .bf16:
-      for row in range { output[row] = BlockDot.bf16(data + row * rowBytes, input, count: columns) }
+    case .q4_0: multiplyQuantized(Q4_0Format.self, quantized, count, output, range)
+    case .q4_1: multiplyQuantized(Q4_1Format.self, quantized, count, output, range)
+    case .q8_0: multiplyQuantized(Q8_0Format.self, quantized, count, output, range)
+    case .f32: eachInput { BlockDot.f32($0, $1, count: columns) }
+    case .f16: eachInput { BlockDot.f16($0, $1, count: columns) }
+    case .bf16: eachInput { BlockDot.bf16($0, $1, count: columns) }
     default:
       preconditionFailure("unsupported types are refused in init")
+    }
+  }
+
+  /// Row by row, so a row's blocks stay in the first-level cache while they
+  /// meet the inputs four at a time.
+  @inline(__always)
+  private func multiplyQuantized<Format: BlockFormat>(
+    _ format: Format.Type, _ quantized: QuantizedVector, _ count: Int,
+    _ output: UnsafeMutablePointer<Float>, _ range: Range<Int>
+  ) {
+    let blocks = columns / QuantizedVector.blockElements
+    let halves = Half.table
+    for row in range {
+      let weights = data + row * rowBytes
+      var token = 0
+      while token + 4 <= count {
+        let inputs = (
+          quantized.input(token), quantized.input(token + 1), quantized.input(token + 2),
+          quantized.input(token + 3)
+        )
+        let results = BlockDot.dot4(format, weights, inputs, blocks: blocks, halves: halves)
+        for lane in 0..<4 { output[(token + lane) * rows + row] = results[lane] }
+        token += 4
+      }
+      while token < count {
+        output[token * rows + row] = BlockDot.dot(
+          format, weights, quantized.input(token), blocks: blocks, halves: halves)
+        token += 1
+      }
     }
   }
 

@@ -1,18 +1,35 @@
 import Kernels
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// Every buffer the forward pass touches, allocated once for a context
-/// length and never reallocated: nothing is allocated per token.
+/// length and never reallocated: nothing is allocated per token. The
+/// per-token buffers hold `batchCapacity` tokens one after another, so a
+/// prompt's tokens go through each layer together.
 final class RunState {
-  let x: UnsafeMutablePointer<Float>  // the residual stream (embedding)
-  let normalized: UnsafeMutablePointer<Float>  // x after a norm (embedding)
-  let attentionOutput: UnsafeMutablePointer<Float>  // heads concatenated (query dimension)
-  let projected: UnsafeMutablePointer<Float>  // a block's output before the residual add; keys and values before the cache (max of both)
-  let query: UnsafeMutablePointer<Float>  // (query dimension)
-  let gate: UnsafeMutablePointer<Float>  // (feed forward)
-  let up: UnsafeMutablePointer<Float>  // (feed forward)
-  let scores: UnsafeMutablePointer<Float>  // attention weights (heads, context)
+  /// Prompt tokens that go through the layers together: enough that each
+  /// weight block, once unpacked, meets several tokens; few enough that the
+  /// buffers stay small on a board.
+  static let batchCapacity = 32
+
+  let x: UnsafeMutablePointer<Float>  // the residual stream (batch, embedding)
+  let normalized: UnsafeMutablePointer<Float>  // x after a norm (batch, embedding)
+  let attentionOutput: UnsafeMutablePointer<Float>  // heads concatenated (batch, query dimension)
+  let projected: UnsafeMutablePointer<Float>  // a block's output before the residual add (batch, embedding)
+  let query: UnsafeMutablePointer<Float>  // (batch, query dimension)
+  let keys: UnsafeMutablePointer<Float>  // keys before the cache (batch, key/value dimension)
+  let values: UnsafeMutablePointer<Float>  // values before the cache (batch, key/value dimension)
+  let gate: UnsafeMutablePointer<Float>  // (batch, feed forward)
+  let up: UnsafeMutablePointer<Float>  // (batch, feed forward)
+  let scores: UnsafeMutablePointer<Float>  // attention weights of one token (heads, context)
   let logits: UnsafeMutablePointer<Float>  // (vocabulary)
-  let rotation: UnsafeMutablePointer<Float>  // cos and sin per frequency for one position (head size)
+  let rotation: UnsafeMutablePointer<Float>  // cos and sin per frequency for each token's position (batch, head size)
   /// Attention reads halves: the query per head (query dimension) and the
   /// weights per head over the padded span (heads, value span).
   let queryHalves: UnsafeMutablePointer<UInt16>
@@ -27,9 +44,6 @@ final class RunState {
   /// weights. Unwritten positions stay 0.
   let valueCache: UnsafeMutablePointer<UInt16>
   let quantized: QuantizedVector
-  /// Which buffer `quantized` holds, so products reading the same unchanged
-  /// vector quantize it once.
-  var quantizedSource: UnsafeMutablePointer<Float>?
   private let allocations: [UnsafeMutablePointer<Float>]
 
   /// Attention spans are padded to a multiple of this with zero weights, as
@@ -53,33 +67,45 @@ final class RunState {
     let cacheCount = config.layerCount * config.keyValueDimension * contextLength
     valueSpan = (contextLength + Self.spanMultiple - 1) / Self.spanMultiple * Self.spanMultiple
     let valueCount = config.layerCount * config.keyValueDimension * valueSpan
-    x = buffer(config.embeddingLength)
-    normalized = buffer(config.embeddingLength)
-    attentionOutput = buffer(config.queryDimension)
-    projected = buffer(max(config.embeddingLength, config.keyValueDimension))
-    query = buffer(config.queryDimension)
-    gate = buffer(config.feedForwardLength)
-    up = buffer(config.feedForwardLength)
+    let batch = Self.batchCapacity
+    x = buffer(batch * config.embeddingLength)
+    normalized = buffer(batch * config.embeddingLength)
+    attentionOutput = buffer(batch * config.queryDimension)
+    projected = buffer(batch * config.embeddingLength)
+    query = buffer(batch * config.queryDimension)
+    keys = buffer(batch * config.keyValueDimension)
+    values = buffer(batch * config.keyValueDimension)
+    gate = buffer(batch * config.feedForwardLength)
+    up = buffer(batch * config.feedForwardLength)
     scores = buffer(config.headCount * contextLength)
     logits = buffer(vocabularySize)
-    rotation = buffer(config.headDimension)
-    keyCache = .allocate(capacity: cacheCount)
-    keyCache.initialize(repeating: 0, count: cacheCount)
-    valueCache = .allocate(capacity: valueCount)
-    valueCache.initialize(repeating: 0, count: valueCount)
+    rotation = buffer(batch * config.headDimension)
+    keyCache = Self.zeroedHalves(cacheCount)
+    valueCache = Self.zeroedHalves(valueCount)
     queryHalves = .allocate(capacity: config.queryDimension)
     queryHalves.initialize(repeating: 0, count: config.queryDimension)
     weightHalves = .allocate(capacity: config.headCount * valueSpan)
     weightHalves.initialize(repeating: 0, count: config.headCount * valueSpan)
     self.allocations = allocations
     quantized = QuantizedVector(
-      capacity: max(config.embeddingLength, config.queryDimension, config.feedForwardLength))
+      capacity: max(config.embeddingLength, config.queryDimension, config.feedForwardLength),
+      vectors: batch)
+  }
+
+  /// The caches are tens of megabytes: from `calloc` they come as fresh
+  /// pages the system zeroes when first touched, so a model loads without
+  /// writing them and the keys of unused positions take no memory.
+  private static func zeroedHalves(_ count: Int) -> UnsafeMutablePointer<UInt16> {
+    guard let memory = calloc(max(count, 1), MemoryLayout<UInt16>.stride) else {
+      fatalError("out of memory for a \(count)-entry cache")
+    }
+    return memory.assumingMemoryBound(to: UInt16.self)
   }
 
   deinit {
     for pointer in allocations { pointer.deallocate() }
-    keyCache.deallocate()
-    valueCache.deallocate()
+    free(keyCache)
+    free(valueCache)
     queryHalves.deallocate()
     weightHalves.deallocate()
   }

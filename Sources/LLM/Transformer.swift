@@ -36,132 +36,207 @@ public final class Transformer: @unchecked Sendable {
   /// batch (its default micro-batch).
   public static let promptBatchLength = 512
 
-  /// Whether attention sums its dot products in the order of a batched
-  /// matrix product rather than one token's (see `prefill`).
-  private var batchedAttention = false
-
   /// Runs `tokens` at positions from `position` on and returns the logits
   /// after the last, valid until the next call. The reference runtime
   /// multiplies a prompt's tokens as batches of up to `promptBatchLength`,
   /// whose attention products sum in another order than a single token's;
   /// running a prompt through here follows it, so greedy answers agree.
+  /// The tokens go through the layers `RunState.batchCapacity` at a time.
   public func prefill(_ tokens: ArraySlice<Int32>, from position: Int) -> UnsafeMutablePointer<
     Float
   > {
     precondition(!tokens.isEmpty)
-    defer { batchedAttention = false }
-    var logits = state.logits
-    var batchStart = tokens.startIndex
-    while batchStart < tokens.endIndex {
-      let batchEnd = min(batchStart + Self.promptBatchLength, tokens.endIndex)
-      batchedAttention = batchEnd - batchStart > 1
-      for index in batchStart..<batchEnd {
-        logits = forward(token: tokens[index], position: position + index - tokens.startIndex)
+    tokens.withUnsafeBufferPointer { tokens in
+      var batchStart = 0
+      while batchStart < tokens.count {
+        let batchEnd = min(batchStart + Self.promptBatchLength, tokens.count)
+        var start = batchStart
+        while start < batchEnd {
+          let end = min(start + RunState.batchCapacity, batchEnd)
+          run(
+            UnsafeBufferPointer(rebasing: tokens[start..<end]), from: position + start,
+            batchedAttention: batchEnd - batchStart > 1, logits: end == tokens.count)
+          start = end
+        }
+        batchStart = batchEnd
       }
-      batchStart = batchEnd
     }
-    return logits
+    return state.logits
   }
 
   /// Runs `token` at `position` (0-based, below `contextLength`) and returns
   /// the next-token logits, valid until the next call.
   public func forward(token: Int32, position: Int) -> UnsafeMutablePointer<Float> {
-    precondition(position >= 0 && position < contextLength)
-    precondition(token >= 0 && Int(token) < vocabularySize)
+    withUnsafePointer(to: token) { token in
+      run(
+        UnsafeBufferPointer(start: token, count: 1), from: position, batchedAttention: false,
+        logits: true)
+    }
+    return state.logits
+  }
+
+  /// The forward pass of up to `RunState.batchCapacity` tokens at
+  /// consecutive positions: each layer's products take all of them at once;
+  /// the logits, when asked for, are those after the last token.
+  private func run(
+    _ tokens: UnsafeBufferPointer<Int32>, from position: Int, batchedAttention: Bool,
+    logits: Bool
+  ) {
+    let count = tokens.count
+    precondition(count > 0 && count <= RunState.batchCapacity)
+    precondition(position >= 0 && position + count <= contextLength)
     let c = config
     let s = state
     let dimension = c.embeddingLength
-    weights.tokenEmbedding.dequantizeRow(Int(token), into: s.x)
-    computeRotation(position: position)
+    for (index, token) in tokens.enumerated() {
+      precondition(token >= 0 && Int(token) < vocabularySize)
+      weights.tokenEmbedding.dequantizeRow(Int(token), into: s.x + index * dimension)
+      computeRotation(position: position + index, into: s.rotation + index * c.headDimension)
+    }
 
     for (layerIndex, layer) in weights.layers.enumerated() {
       // Attention: norm, project to q, k, v, rotate, cache, attend, project back.
-      normalize(weight: layer.attentionNorm)
-      multiply(layer.query, s.normalized, into: s.query, bias: layer.queryBias)
-      storeKey(layer, layerIndex: layerIndex, position: position)
-      storeValue(layer, layerIndex: layerIndex, position: position)
-      for head in 0..<c.headCount { rotate(s.query + head * c.headDimension) }
-      attend(layerIndex: layerIndex, position: position)
-      multiply(layer.attentionOutput, s.attentionOutput, into: s.projected, bias: nil)
-      VectorMath.add(s.x, s.projected, count: dimension)
+      normalize(count, weight: layer.attentionNorm)
+      multiply(
+        s.normalized, count,
+        Product(layer.query, into: s.query, bias: layer.queryBias),
+        Product(layer.key, into: s.keys, bias: layer.keyBias),
+        Product(layer.value, into: s.values, bias: layer.valueBias))
+      for index in 0..<count {
+        let rotation = s.rotation + index * c.headDimension
+        for head in 0..<c.headCount {
+          rotate(s.query + index * c.queryDimension + head * c.headDimension, by: rotation)
+        }
+        store(layerIndex: layerIndex, index: index, position: position + index)
+      }
+      for index in 0..<count {
+        attend(
+          layerIndex: layerIndex, position: position + index,
+          query: s.query + index * c.queryDimension,
+          output: s.attentionOutput + index * c.queryDimension, batched: batchedAttention)
+      }
+      multiply(s.attentionOutput, count, Product(layer.attentionOutput, into: s.projected))
+      VectorMath.add(s.x, s.projected, count: count * dimension)
 
       // Feed-forward: norm, SwiGLU, project back.
-      normalize(weight: layer.feedForwardNorm)
-      multiply(layer.gate, s.normalized, into: s.gate, bias: nil)
-      multiply(layer.up, s.normalized, into: s.up, bias: nil, inputIsUnchanged: true)
-      VectorMath.swiGLU(s.gate, s.up, count: c.feedForwardLength)
-      multiply(layer.down, s.gate, into: s.projected, bias: nil)
-      VectorMath.add(s.x, s.projected, count: dimension)
+      normalize(count, weight: layer.feedForwardNorm)
+      multiply(
+        s.normalized, count, Product(layer.gate, into: s.gate), Product(layer.up, into: s.up))
+      for index in 0..<count {
+        let offset = index * c.feedForwardLength
+        VectorMath.swiGLU(s.gate + offset, s.up + offset, count: c.feedForwardLength)
+      }
+      multiply(s.gate, count, Product(layer.down, into: s.projected))
+      VectorMath.add(s.x, s.projected, count: count * dimension)
     }
 
-    normalize(weight: weights.outputNorm)
-    multiply(weights.output, s.normalized, into: s.logits, bias: nil)
-    return s.logits
-  }
-
-  /// normalized = rmsNorm(x) * weight. Its 8-bit form is stale from here on,
-  /// whichever product reads it first.
-  private func normalize(weight: FloatVector) {
+    guard logits else { return }
+    // Only the last token's logits are wanted.
     VectorMath.rmsNorm(
-      state.normalized, state.x, weight: weight.pointer, count: config.embeddingLength,
-      epsilon: config.rmsEpsilon)
-    state.quantizedSource = nil
+      s.normalized, s.x + (count - 1) * dimension, weight: weights.outputNorm.pointer,
+      count: dimension, epsilon: c.rmsEpsilon)
+    multiply(s.normalized, 1, Product(weights.output, into: s.logits))
   }
 
-  /// output = matrix · input (+ bias), split over the worker threads.
-  /// `inputIsUnchanged` says `input` was not written since the last product
-  /// that read it, so its 8-bit form can be reused.
+  /// normalized = rmsNorm(x) * weight for `count` tokens.
+  private func normalize(_ count: Int, weight: FloatVector) {
+    let dimension = config.embeddingLength
+    for index in 0..<count {
+      VectorMath.rmsNorm(
+        state.normalized + index * dimension, state.x + index * dimension,
+        weight: weight.pointer, count: dimension, epsilon: config.rmsEpsilon)
+    }
+  }
+
+  /// One matrix product of a layer: where its output goes and its bias.
+  private struct Product {
+    let matrix: WeightMatrix
+    let output: UnsafeMutablePointer<Float>
+    let bias: FloatVector?
+
+    init(_ matrix: WeightMatrix, into output: UnsafeMutablePointer<Float>, bias: FloatVector? = nil)
+    {
+      self.matrix = matrix
+      self.output = output
+      self.bias = bias
+    }
+  }
+
+  /// output = matrix · input (+ bias) for `count` tokens' inputs, for up to
+  /// three products that read the same input (all with as many columns as
+  /// it has). The input is quantized once for all of them, and their rows
+  /// are split over the worker threads as one piece of work, so the threads
+  /// meet once.
   private func multiply(
-    _ matrix: WeightMatrix, _ input: UnsafeMutablePointer<Float>,
-    into output: UnsafeMutablePointer<Float>, bias: FloatVector?, inputIsUnchanged: Bool = false
+    _ input: UnsafeMutablePointer<Float>, _ count: Int, _ first: Product,
+    _ second: Product? = nil, _ third: Product? = nil
   ) {
-    if matrix.takesQuantizedInput && !(inputIsUnchanged && state.quantizedSource == input) {
-      state.quantized.quantize(input, count: matrix.columns)
-      state.quantizedSource = input
-    }
-    let shared = Shared((input: UnsafePointer(input), output: output))
     let quantized = state.quantized
-    pool.forEachRange(count: matrix.rows) { rows in
-      matrix.multiply(shared.value.input, quantized, into: shared.value.output, rows: rows)
+    let columns = first.matrix.columns
+    func takesQuantized(_ product: Product?) -> Bool {
+      product?.matrix.takesQuantizedInput == true
     }
-    if let bias { VectorMath.add(output, bias.pointer, count: matrix.rows) }
+    if takesQuantized(first) || takesQuantized(second) || takesQuantized(third) {
+      for index in 0..<count {
+        quantized.quantize(input + index * columns, count: columns, vector: index)
+      }
+    }
+    let firstRows = first.matrix.rows
+    let secondRows = second?.matrix.rows ?? 0
+    let totalRows = firstRows + secondRows + (third?.matrix.rows ?? 0)
+    let shared = Shared((input: UnsafePointer(input), first: first, second: second, third: third))
+    pool.forEachRange(count: totalRows) { rows in
+      let products = shared.value
+      func run(_ product: Product?, from start: Int) {
+        guard let product else { return }
+        let overlap = rows.clamped(to: start..<start + product.matrix.rows)
+        guard !overlap.isEmpty else { return }
+        product.matrix.multiply(
+          products.input, quantized, count: count, into: product.output,
+          rows: overlap.lowerBound - start..<overlap.upperBound - start)
+      }
+      run(products.first, from: 0)
+      run(products.second, from: firstRows)
+      run(products.third, from: firstRows + secondRows)
+    }
+    func addBias(_ product: Product?) {
+      guard let product, let bias = product.bias else { return }
+      for index in 0..<count {
+        VectorMath.add(
+          product.output + index * product.matrix.rows, bias.pointer, count: product.matrix.rows)
+      }
+    }
+    addBias(first)
+    addBias(second)
+    addBias(third)
   }
 
-  /// Projects the normalized input (already quantized by the query product)
-  /// to keys, rotates them and stores them at `position`. The projection
-  /// lands in `projected`, free until the attention output.
-  private func storeKey(_ layer: LayerWeights, layerIndex: Int, position: Int) {
+  /// Rotates token `index`'s keys, then stores its keys and values at
+  /// `position`: keys contiguous per position, values transposed so each
+  /// dimension runs over positions.
+  private func store(layerIndex: Int, index: Int, position: Int) {
     let c = config
-    multiply(
-      layer.key, state.normalized, into: state.projected, bias: layer.keyBias,
-      inputIsUnchanged: true)
-    let cache = state.keyCache + layerIndex * c.keyValueDimension * contextLength
+    let rotation = state.rotation + index * c.headDimension
+    let keyCache = state.keyCache + layerIndex * c.keyValueDimension * contextLength
+    let span = state.valueSpan
+    let valueCache = state.valueCache + layerIndex * c.keyValueDimension * span
+    let keys = state.keys + index * c.keyValueDimension
+    let values = state.values + index * c.keyValueDimension
     for head in 0..<c.keyValueHeadCount {
-      let source = state.projected + head * c.headDimension
-      rotate(source)
-      let target = cache + (head * contextLength + position) * c.headDimension
+      let source = keys + head * c.headDimension
+      rotate(source, by: rotation)
+      let target = keyCache + (head * contextLength + position) * c.headDimension
       VectorMath.convert(source, toHalves: target, count: c.headDimension)
     }
-  }
-
-  /// Projects the normalized input to values and stores them in column
-  /// `position` of the transposed value cache.
-  private func storeValue(_ layer: LayerWeights, layerIndex: Int, position: Int) {
-    let c = config
-    let span = state.valueSpan
-    multiply(
-      layer.value, state.normalized, into: state.projected, bias: layer.valueBias,
-      inputIsUnchanged: true)
-    let cache = state.valueCache + layerIndex * c.keyValueDimension * span
     for row in 0..<c.keyValueDimension {
-      cache[row * span + position] = Half.fromFloat(state.projected[row])
+      valueCache[row * span + position] = Half.fromFloat(values[row])
     }
   }
 
-  /// Fills the cos/sin table for this position. The angle of pair i is
+  /// Fills a cos/sin table for a position. The angle of pair i is
   /// position * base^(-2i/d), stepped by repeated multiplication as the
   /// reference runtime does, so both rotate by the same float angles.
-  private func computeRotation(position: Int) {
+  private func computeRotation(position: Int, into rotation: UnsafeMutablePointer<Float>) {
     let pairs = config.headDimension / 2
     let step = powf(config.ropeBase, -2 / Float(config.headDimension))
     var theta = Float(position)
@@ -171,16 +246,16 @@ public final class Transformer: @unchecked Sendable {
         angle = theta / factors.pointer[pair] * config.ropeScale
       }
       theta *= step
-      state.rotation[pair] = cosf(angle)
-      state.rotation[pairs + pair] = sinf(angle)
+      rotation[pair] = cosf(angle)
+      rotation[pairs + pair] = sinf(angle)
     }
   }
 
-  /// Rotates one head's vector in place by the current position's angles.
-  private func rotate(_ vector: UnsafeMutablePointer<Float>) {
+  /// Rotates one head's vector in place by a position's angles.
+  private func rotate(_ vector: UnsafeMutablePointer<Float>, by rotation: UnsafePointer<Float>) {
     let pairs = config.headDimension / 2
-    let cosines = state.rotation
-    let sines = state.rotation + pairs
+    let cosines = rotation
+    let sines = rotation + pairs
     for pair in 0..<pairs {
       let (first, second) =
         config.ropeLayout == .adjacent ? (2 * pair, 2 * pair + 1) : (pair, pair + pairs)
@@ -195,8 +270,12 @@ public final class Transformer: @unchecked Sendable {
 
   /// Scaled dot-product attention of every query head over positions
   /// 0...position. Query, keys, weights and values meet as halves, and the
-  /// weights run on to the padded span with zeros.
-  private func attend(layerIndex: Int, position: Int) {
+  /// weights run on to the padded span with zeros. `batched` sums the dot
+  /// products as the reference runtime's batched matrix product does.
+  private func attend(
+    layerIndex: Int, position: Int, query: UnsafeMutablePointer<Float>,
+    output: UnsafeMutablePointer<Float>, batched: Bool
+  ) {
     let c = config
     let length = contextLength
     let valueSpan = state.valueSpan
@@ -205,14 +284,13 @@ public final class Transformer: @unchecked Sendable {
     let scale = 1 / Float(c.headDimension).squareRoot()
     let keyOffset = layerIndex * c.keyValueDimension * length
     let valueOffset = layerIndex * c.keyValueDimension * valueSpan
-    let batched = batchedAttention
-    let s = Shared(state)
+    let s = Shared((state: state, query: query, output: output))
     pool.forEachRange(count: c.headCount, minimumPerThread: 1) { heads in
-      let state = s.value
+      let state = s.value.state
       for head in heads {
         let query = state.queryHalves + head * c.headDimension
         VectorMath.convert(
-          state.query + head * c.headDimension, toHalves: query, count: c.headDimension)
+          s.value.query + head * c.headDimension, toHalves: query, count: c.headDimension)
         let keyValueHead = head / group
         let keys = state.keyCache + keyOffset + keyValueHead * length * c.headDimension
         let values = state.valueCache + valueOffset + keyValueHead * c.headDimension * valueSpan
@@ -229,7 +307,7 @@ public final class Transformer: @unchecked Sendable {
         let weights = state.weightHalves + head * valueSpan
         VectorMath.convert(scores, toHalves: weights, count: position + 1)
         (weights + position + 1).update(repeating: 0, count: span - position - 1)
-        let output = state.attentionOutput + head * c.headDimension
+        let output = s.value.output + head * c.headDimension
         for dimension in 0..<c.headDimension {
           let row = values + dimension * valueSpan
           output[dimension] =

@@ -32,13 +32,18 @@ struct ModelOptions: ParsableArguments {
   }
 
   func load() throws -> LanguageModel {
-    guard let path = model ?? ModelLocation.defaultModel() else {
-      throw ValidationError(
-        "no model given and the default model is not installed; run scripts/install or pass --model"
-      )
-    }
-    return try LanguageModel(path: path, contextLength: context, threads: threads)
+    try LanguageModel(path: modelPath(model), contextLength: context, threads: threads)
   }
+}
+
+/// The model named on the command line, or the installed default model.
+func modelPath(_ named: String?) throws -> String {
+  guard let path = named ?? ModelLocation.defaultModel() else {
+    throw ValidationError(
+      "no model given and the default model is not installed; run scripts/install or pass --model"
+    )
+  }
+  return path
 }
 
 /// How answers are sampled.
