@@ -346,12 +346,14 @@ final class TestStick {
   }
 
   /// Waits until the file reads as `done` wants, while the service runs.
+  /// Only with the drive in, as a host reads it: while it is out the board
+  /// is still writing the answers, STATUS.TXT and the dirty bit.
   func waitForFile(_ name: String, timeout: Double = 90, _ done: ([UInt8]) -> Bool) throws
     -> [UInt8]
   {
     var last: [UInt8] = []
     try waitUntil("\(name) is answered", timeout: timeout, interval: 0.05) {
-      guard let bytes = try? read(name) else { return false }
+      guard (try? lunFile()) == image, let bytes = try? read(name) else { return false }
       last = bytes
       return done(bytes)
     }
