@@ -67,7 +67,7 @@ let package = Package(
       resources: [.copy("Fixtures")]),
     .testTarget(
       name: "LLMTests", dependencies: ["LLM", "GGUF", "Kernels", "Tokenizer", "TestSupport"],
-      resources: [.copy("Fixtures")]),
+      exclude: ["Reference"], resources: [.copy("Fixtures")]),
     .testTarget(
       name: "FATFSTests",
       dependencies: [

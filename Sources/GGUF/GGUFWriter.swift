@@ -50,6 +50,24 @@ public struct GGUFWriter {
 
   /// The file's bytes.
   public func bytes() -> [UInt8] {
+    var out = header(byteCounts: tensors.map(\.data.count))
+    for tensor in tensors {
+      out.append(contentsOf: tensor.data)
+      out.append(contentsOf: padding(after: tensor.data.count))
+    }
+    return out
+  }
+
+  /// Zero bytes that bring a tensor of `byteCount` bytes to the alignment.
+  public func padding(after byteCount: Int) -> [UInt8] {
+    [UInt8](repeating: 0, count: (alignment - byteCount % alignment) % alignment)
+  }
+
+  /// Everything before the first tensor's data, for a tool that writes the
+  /// data itself (each tensor followed by `padding(after:)`): the tensors
+  /// may then be added with empty data, their sizes given in `byteCounts`.
+  public func header(byteCounts: [Int]) -> [UInt8] {
+    precondition(byteCounts.count == tensors.count)
     var out: [UInt8] = []
     func append<T: FixedWidthInteger>(_ value: T) {
       withUnsafeBytes(of: value.littleEndian) { out.append(contentsOf: $0) }
@@ -98,19 +116,15 @@ public struct GGUFWriter {
       append(value: value)
     }
     var offset = 0
-    for tensor in tensors {
+    for (tensor, byteCount) in zip(tensors, byteCounts) {
       append(string: tensor.name)
       append(UInt32(tensor.dimensions.count))
       for dimension in tensor.dimensions { append(UInt64(dimension)) }
       append(tensor.type.rawValue)
       append(UInt64(offset))
-      offset += (tensor.data.count + alignment - 1) / alignment * alignment
+      offset += (byteCount + alignment - 1) / alignment * alignment
     }
     pad()
-    for tensor in tensors {
-      out.append(contentsOf: tensor.data)
-      pad()
-    }
     return out
   }
 }

@@ -18,19 +18,32 @@ public enum TensorType: UInt32, Sendable, CaseIterable, CustomStringConvertible 
   case q5_K = 13
   case q6_K = 14
   case q8_K = 15
+  case iq2_XXS = 16
+  case iq2_XS = 17
+  case iq3_XXS = 18
+  case iq1_S = 19
+  case iq4_NL = 20
+  case iq3_S = 21
+  case iq2_S = 22
+  case iq4_XS = 23
   case i8 = 24
   case i16 = 25
   case i32 = 26
   case i64 = 27
   case f64 = 28
+  case iq1_M = 29
   case bf16 = 30
+  case tq1_0 = 34
+  case tq2_0 = 35
 
   /// Elements stored together in one block.
   public var blockElements: Int {
     switch self {
     case .f32, .f16, .bf16, .i8, .i16, .i32, .i64, .f64: 1
-    case .q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q8_1: 32
-    case .q2_K, .q3_K, .q4_K, .q5_K, .q6_K, .q8_K: 256
+    case .q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q8_1, .iq4_NL: 32
+    case .q2_K, .q3_K, .q4_K, .q5_K, .q6_K, .q8_K, .iq2_XXS, .iq2_XS, .iq3_XXS, .iq1_S, .iq3_S,
+      .iq2_S, .iq4_XS, .iq1_M, .tq1_0, .tq2_0:
+      256
     }
   }
 
@@ -53,6 +66,17 @@ public enum TensorType: UInt32, Sendable, CaseIterable, CustomStringConvertible 
     case .q5_K: 176
     case .q6_K: 210
     case .q8_K: 292
+    case .iq2_XXS: 66
+    case .iq2_XS: 74
+    case .iq3_XXS: 98
+    case .iq1_S: 50
+    case .iq4_NL: 18
+    case .iq3_S: 110
+    case .iq2_S: 82
+    case .iq4_XS: 136
+    case .iq1_M: 56
+    case .tq1_0: 54
+    case .tq2_0: 66
     }
   }
 
@@ -73,6 +97,17 @@ public enum TensorType: UInt32, Sendable, CaseIterable, CustomStringConvertible 
     case .q5_K: "Q5_K"
     case .q6_K: "Q6_K"
     case .q8_K: "Q8_K"
+    case .iq2_XXS: "IQ2_XXS"
+    case .iq2_XS: "IQ2_XS"
+    case .iq3_XXS: "IQ3_XXS"
+    case .iq1_S: "IQ1_S"
+    case .iq4_NL: "IQ4_NL"
+    case .iq3_S: "IQ3_S"
+    case .iq2_S: "IQ2_S"
+    case .iq4_XS: "IQ4_XS"
+    case .iq1_M: "IQ1_M"
+    case .tq1_0: "TQ1_0"
+    case .tq2_0: "TQ2_0"
     case .i8: "I8"
     case .i16: "I16"
     case .i32: "I32"

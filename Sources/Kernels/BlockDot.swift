@@ -22,7 +22,7 @@ enum BlockDot {
     var lanes = SIMD8<Float>()
     var offsets: Float = 0
     for block in 0..<blocks {
-      let weights = Format.unpack(row + block * Format.blockBytes, halves: halves)
+      let weights = unpack(Format.self, row, block: block, halves: halves)
       accumulate(Format.self, weights, input, block: block, lanes: &lanes, offsets: &offsets)
     }
     return laneSum(lanes) + offsets
@@ -40,7 +40,7 @@ enum BlockDot {
     var lanes = (SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>())
     var offsets = SIMD4<Float>()
     for block in 0..<blocks {
-      let weights = Format.unpack(row + block * Format.blockBytes, halves: halves)
+      let weights = unpack(Format.self, row, block: block, halves: halves)
       accumulate(
         Format.self, weights, inputs.0, block: block, lanes: &lanes.0, offsets: &offsets[0])
       accumulate(
@@ -54,6 +54,22 @@ enum BlockDot {
       + offsets
   }
 
+  /// Run of 32 number `block` of a row. With one run per block (a constant
+  /// of the format) the division and remainder fold away.
+  @inline(__always)
+  static func unpack<Format: BlockFormat>(
+    _ format: Format.Type, _ row: UnsafeRawPointer, block: Int, halves: UnsafePointer<Float>
+  ) -> UnpackedBlock {
+    Format.unpack(
+      row + block / Format.subBlocks * Format.blockBytes, sub: block % Format.subBlocks,
+      halves: halves)
+  }
+
+  /// Adds one run of 32 products to the lanes. Encodings with a scale per
+  /// 16 weights multiply the four-product sums by it in 32 bits: a sum is at
+  /// most 4 × 32 × 127 = 16,256 (no unpacked weight exceeds 32 in
+  /// magnitude, see `BlockFormat`), and a scale at most 128, so the product
+  /// stays below 2^21, exact in float and far inside 32 bits.
   @inline(__always)
   static func accumulate<Format: BlockFormat>(
     _ format: Format.Type, _ weights: UnpackedBlock, _ input: QuantizedInput, block: Int, lanes: inout SIMD8<Float>,
@@ -63,9 +79,18 @@ enum BlockDot {
     let pairs =
       weights.even &* activations.loadUnaligned(as: SIMD16<Int16>.self)
       &+ weights.odd &* activations.loadUnaligned(fromByteOffset: 32, as: SIMD16<Int16>.self)
-    // Both factors are halves, so the product is exact in float.
-    lanes = fusedMultiplyAdd(weights.scale * input.scales[block], quadSums(pairs), lanes)
-    if Format.hasOffset { offsets += weights.offset * input.sums[block] }
+    var quads = quadSums(pairs)
+    if Format.hasLaneScales { quads &*= weights.laneScales }
+    // For the 32-element encodings both factors are halves, so the product
+    // is exact in float.
+    lanes = fusedMultiplyAdd(weights.scale * input.scales[block], quads, lanes)
+    switch Format.offsetTerm {
+    case .none: break
+    case .blockSum: offsets += weights.offset * input.sums[block]
+    case .halfBlockSums:
+      let sums = UnsafeRawPointer(input.halfSums + 2 * block).loadUnaligned(as: SIMD2<Float>.self)
+      offsets += input.scales[block] * (weights.halfOffsets * sums).sum()
+    }
   }
 
   /// Sums of neighbouring pairs of 16-bit lanes, widened to 32 bits: lane i
@@ -86,7 +111,7 @@ enum BlockDot {
   /// is not in the baseline (a call per lane there), so unless the build
   /// says the CPU has it (`-D FUSED_MULTIPLY_ADD`, which `scripts/build`
   /// passes with `-target-cpu haswell`), the product of a float and an
-  /// integer below 2^17, exact in double, is summed in double and rounded to
+  /// integer below 2^21, exact in double, is summed in double and rounded to
   /// float once: the fused result (barring a double-rounding tie, which needs
   /// far more bits than these have).
   @inline(__always)
@@ -131,10 +156,31 @@ enum BlockDot {
     return total
   }
 
+  /// bfloat16 weights become floats by a 16-bit shift, lane by lane in
+  /// runs of 16 (plain integer lanes the compiler vectorizes), summed in two
+  /// vectors of eight floats.
   static func bf16(_ row: UnsafeRawPointer, _ input: UnsafePointer<Float>, count: Int) -> Float {
     let halves = row.assumingMemoryBound(to: UInt16.self)
-    var total: Float = 0
-    for index in 0..<count { total += BrainFloat.toFloat(halves[index]) * input[index] }
+    let inputs = UnsafeRawPointer(input)
+    var low = SIMD8<Float>()
+    var high = SIMD8<Float>()
+    var index = 0
+    while index + 16 <= count {
+      var bits = SIMD16<UInt32>()
+      for lane in 0..<16 { bits[lane] = UInt32(halves[index + lane]) &<< 16 }
+      let weights = unsafeBitCast(bits, to: SIMD16<Float>.self)
+      low +=
+        weights.lowHalf * inputs.loadUnaligned(fromByteOffset: index * 4, as: SIMD8<Float>.self)
+      high +=
+        weights.highHalf
+        * inputs.loadUnaligned(fromByteOffset: index * 4 + 32, as: SIMD8<Float>.self)
+      index += 16
+    }
+    var total = (low + high).sum()
+    while index < count {
+      total += BrainFloat.toFloat(halves[index]) * input[index]
+      index += 1
+    }
     return total
   }
 }

@@ -44,6 +44,11 @@ public enum Dequantize {
             scale * Float(base.load(fromByteOffset: 2 + index, as: Int8.self))
         }
       }
+    case .q5_0, .q5_1: fiveBit(data, count: count, hasMinimum: type == .q5_1, into: output)
+    case .q4_K, .q5_K: q4KOrQ5K(data, count: count, fifthBits: type == .q5_K, into: output)
+    case .q6_K: q6K(data, count: count, into: output)
+    case .q3_K: q3K(data, count: count, into: output)
+    case .q2_K: q2K(data, count: count, into: output)
     default:
       preconditionFailure("unsupported types are refused before a row is read")
     }

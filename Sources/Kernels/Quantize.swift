@@ -3,6 +3,28 @@ import GGUF
 /// Encoders from floats to each block format, the inverse of `Dequantize`:
 /// for writing models and for making test weights.
 public enum Quantize {
+  /// The types there is an encoder for.
+  public static let encodableTypes: Set<TensorType> = [
+    .f32, .f16, .bf16, .q8_0, .q4_0, .q4_1, .q5_0, .q5_1, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K,
+  ]
+
+  /// Encodes `count` values (whole blocks of `type`) into `output`, which
+  /// has room for `type.rowBytes(elements: count)` bytes.
+  public static func row(
+    _ values: UnsafePointer<Float>, count: Int, as type: TensorType,
+    into output: UnsafeMutableRawPointer
+  ) {
+    guard count > 0, let bytes = type.rowBytes(elements: count) else { return }
+    switch type {
+    case .q5_0, .q5_1, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K:
+      output.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
+      encodeRow(type, values, count: count, into: output)
+    default:
+      let encoded = row(Array(UnsafeBufferPointer(start: values, count: count)), as: type)
+      encoded.withUnsafeBytes { output.copyMemory(from: $0.baseAddress!, byteCount: bytes) }
+    }
+  }
+
   /// Encodes `values` (a multiple of the type's block size) as `type`.
   public static func row(_ values: [Float], as type: TensorType) -> [UInt8] {
     var out: [UInt8] = []
@@ -62,6 +84,15 @@ public enum Quantize {
           UInt8(min(15, max(0, ((value - minimum) * inverse + 0.5).rounded(.down))))
         }
         for index in 0..<16 { out.append(nibble(chunk[index]) | nibble(chunk[index + 16]) << 4) }
+      }
+    case .q5_0, .q5_1, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K:
+      precondition(values.count % type.blockElements == 0, "whole blocks only")
+      out = [UInt8](repeating: 0, count: type.rowBytes(elements: values.count)!)
+      values.withUnsafeBufferPointer { source in
+        guard !source.isEmpty else { return }
+        out.withUnsafeMutableBytes { target in
+          encodeRow(type, source.baseAddress!, count: source.count, into: target.baseAddress!)
+        }
       }
     default:
       preconditionFailure("\(type) has no encoder")

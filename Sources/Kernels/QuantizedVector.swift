@@ -21,6 +21,9 @@ public final class QuantizedVector: @unchecked Sendable {
   public let widened: UnsafeMutablePointer<Int16>
   public let scales: UnsafeMutablePointer<Float>
   public let sums: UnsafeMutablePointer<Float>
+  /// Σq over each half of 16 quants, exact (two per block): the offset
+  /// terms of encodings whose minimum is stored per 16 or 32 weights.
+  public let halfSums: UnsafeMutablePointer<Float>
 
   public init(capacity: Int, vectors: Int = 1) {
     let blocks = (capacity + Self.blockElements - 1) / Self.blockElements
@@ -30,6 +33,7 @@ public final class QuantizedVector: @unchecked Sendable {
     widened = .allocate(capacity: self.capacity * self.vectors)
     scales = .allocate(capacity: blocks * self.vectors)
     sums = .allocate(capacity: blocks * self.vectors)
+    halfSums = .allocate(capacity: 2 * blocks * self.vectors)
   }
 
   deinit {
@@ -37,6 +41,7 @@ public final class QuantizedVector: @unchecked Sendable {
     widened.deallocate()
     scales.deallocate()
     sums.deallocate()
+    halfSums.deallocate()
   }
 
   /// Where vector `vector`'s blocks are, for the block products.
@@ -45,7 +50,7 @@ public final class QuantizedVector: @unchecked Sendable {
     let blocks = capacity / Self.blockElements
     return QuantizedInput(
       widened: widened + vector * capacity, scales: scales + vector * blocks,
-      sums: sums + vector * blocks)
+      sums: sums + vector * blocks, halfSums: halfSums + 2 * vector * blocks)
   }
 
   /// Quantizes `count` floats (a multiple of 32) into vector `vector`.
@@ -60,15 +65,20 @@ public final class QuantizedVector: @unchecked Sendable {
       let scale = largest / 127
       let inverse: Float = largest != 0 && largest.isFinite ? 127 / largest : 0
       var total: Int32 = 0
+      var firstHalf: Int32 = 0
       for index in 0..<Self.blockElements {
         // A broken model's infinities and NaNs become 0 rather than a trap.
         let scaled = source[index] * inverse
         let quant = scaled.isNaN ? 0 : Int8(max(-127, min(127, scaled)).rounded(.toNearestOrEven))
         target[index] = quant
         total &+= Int32(quant)
+        if index == 15 { firstHalf = total }
       }
       scales[vector * blockCapacity + block] = Half.toFloat(Half.fromFloat(scale))
       sums[vector * blockCapacity + block] = Half.toFloat(Half.fromFloat(scale * Float(total)))
+      let halves = halfSums + 2 * (vector * blockCapacity + block)
+      halves[0] = Float(firstHalf)
+      halves[1] = Float(total - firstHalf)
       let split = widened + vector * capacity + block * Self.blockElements
       for index in 0..<8 {
         split[index] = Int16(target[2 * index])
@@ -86,13 +96,15 @@ public struct QuantizedInput {
   public let widened: UnsafePointer<Int16>
   public let scales: UnsafePointer<Float>
   public let sums: UnsafePointer<Float>
+  public let halfSums: UnsafePointer<Float>
 
   init(
     widened: UnsafeMutablePointer<Int16>, scales: UnsafeMutablePointer<Float>,
-    sums: UnsafeMutablePointer<Float>
+    sums: UnsafeMutablePointer<Float>, halfSums: UnsafeMutablePointer<Float>
   ) {
     self.widened = UnsafePointer(widened)
     self.scales = UnsafePointer(scales)
     self.sums = UnsafePointer(sums)
+    self.halfSums = UnsafePointer(halfSums)
   }
 }

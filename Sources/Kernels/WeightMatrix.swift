@@ -12,13 +12,19 @@ public struct WeightMatrix: @unchecked Sendable {
 
   /// The types the kernels compute with. Adding one means a block dot, a
   /// row dequantizer and a case in each switch below.
-  public static let supportedTypes: Set<TensorType> = [.f32, .f16, .bf16, .q8_0, .q4_0, .q4_1]
+  public static let supportedTypes: Set<TensorType> = [
+    .f32, .f16, .bf16, .q8_0, .q4_0, .q4_1, .q5_0, .q5_1, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K,
+  ]
 
   public init(
     name: String, type: TensorType, data: UnsafeRawPointer, rows: Int, columns: Int
   ) throws(KernelError) {
-    guard Self.supportedTypes.contains(type), let rowBytes = type.rowBytes(elements: columns)
-    else { throw .unsupportedType(tensor: name, type: type) }
+    guard Self.supportedTypes.contains(type) else {
+      throw .unsupportedType(tensor: name, type: type)
+    }
+    guard let rowBytes = type.rowBytes(elements: columns) else {
+      throw .partialBlocks(tensor: name, type: type, columns: columns)
+    }
     self.name = name
     self.type = type
     self.data = data
@@ -31,7 +37,7 @@ public struct WeightMatrix: @unchecked Sendable {
   /// (`QuantizedVector`) rather than the floats.
   public var takesQuantizedInput: Bool {
     switch type {
-    case .q4_0, .q4_1, .q8_0: true
+    case .q4_0, .q4_1, .q8_0, .q5_0, .q5_1, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K: true
     default: false
     }
   }
@@ -54,6 +60,13 @@ public struct WeightMatrix: @unchecked Sendable {
     case .q4_0: multiplyQuantized(Q4_0Format.self, quantized, count, output, range)
     case .q4_1: multiplyQuantized(Q4_1Format.self, quantized, count, output, range)
     case .q8_0: multiplyQuantized(Q8_0Format.self, quantized, count, output, range)
+    case .q5_0: multiplyQuantized(Q5_0Format.self, quantized, count, output, range)
+    case .q5_1: multiplyQuantized(Q5_1Format.self, quantized, count, output, range)
+    case .q2_K: multiplyQuantized(Q2_KFormat.self, quantized, count, output, range)
+    case .q3_K: multiplyQuantized(Q3_KFormat.self, quantized, count, output, range)
+    case .q4_K: multiplyQuantized(Q4_KFormat.self, quantized, count, output, range)
+    case .q5_K: multiplyQuantized(Q5_KFormat.self, quantized, count, output, range)
+    case .q6_K: multiplyQuantized(Q6_KFormat.self, quantized, count, output, range)
     case .f32: eachInput { BlockDot.f32($0, $1, count: columns) }
     case .f16: eachInput { BlockDot.f16($0, $1, count: columns) }
     case .bf16: eachInput { BlockDot.bf16($0, $1, count: columns) }

@@ -41,10 +41,12 @@ public struct ModelSummary: Sendable {
     if !ModelConfig.supportedArchitectures.contains(architecture) {
       problems.append(ModelError.unsupportedArchitecture(architecture).description)
     }
-    let unsupported = typeMix.map(\.type).filter { !WeightMatrix.supportedTypes.contains($0) }
-    if !unsupported.isEmpty {
+    for type in typeMix.map(\.type) where !WeightMatrix.supportedTypes.contains(type) {
+      let names = file.tensors.filter { $0.type == type }.map(\.name)
+      let shown = names.prefix(4).map { "'\($0)'" }.joined(separator: ", ")
       problems.append(
-        "tensor types \(unsupported.map(\.description).joined(separator: ", ")) are not supported")
+        "tensor type \(type) has no kernel here; \(names.count) tensors use it: \(shown)"
+          + (names.count > 4 ? ", ..." : ""))
     }
     if let model = tokenizerModel, !["gpt2", "llama"].contains(model) {
       problems.append("tokenizer model '\(model)' is not supported")

@@ -30,7 +30,8 @@ struct Model: ParsableCommand {
         "tensor types:",
       ]
       for entry in summary.typeMix {
-        let type = entry.type.description.padding(toLength: 5, withPad: " ", startingAt: 0)
+        let name = entry.type.description
+        let type = name + String(repeating: " ", count: max(0, 5 - name.count))
         lines.append("  \(type) \(entry.tensors) tensors, \(entry.bytes) bytes")
       }
       lines.append(

@@ -16,6 +16,7 @@ func aistick(_ arguments: [String], input: String? = nil) throws -> CommandResul
 @Suite struct CommandLineTests {
   @Test(arguments: [
     [], ["generate"], ["chat"], ["tokenize"], ["model"], ["model", "info"], ["bench"],
+    ["quantize"],
   ])
   func everyCommandHasHelp(command: [String]) throws {
     let run = try aistick(command + ["--help"])

@@ -115,10 +115,14 @@ struct TestRandom {
   }
 
   @Test func refusesTypesWithoutKernels() {
-    let bytes = [UInt8](repeating: 0, count: 210)
+    let bytes = [UInt8](repeating: 0, count: 36)
     bytes.withUnsafeBytes { raw in
-      #expect(throws: KernelError.unsupportedType(tensor: "w", type: .q6_K)) {
-        try WeightMatrix(name: "w", type: .q6_K, data: raw.baseAddress!, rows: 1, columns: 256)
+      #expect(throws: KernelError.unsupportedType(tensor: "w", type: .q8_1)) {
+        try WeightMatrix(name: "w", type: .q8_1, data: raw.baseAddress!, rows: 1, columns: 32)
+      }
+      // A row that does not fill whole blocks is refused too, naming the tensor.
+      #expect(throws: KernelError.partialBlocks(tensor: "v", type: .q4_K, columns: 32)) {
+        try WeightMatrix(name: "v", type: .q4_K, data: raw.baseAddress!, rows: 1, columns: 32)
       }
     }
   }

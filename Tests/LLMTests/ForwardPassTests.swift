@@ -78,9 +78,10 @@ import Testing
     #expect(
       try refusal { $0.architecture = "mamba" }.contains("architecture 'mamba' is not supported"))
     #expect(
-      try refusal { $0.typeOverrides = ["blk.1.ffn_up.weight": .q5_1] }
-        == "tensor 'blk.1.ffn_up.weight' is Q5_1, which this engine cannot compute with "
-        + "(it runs F32, F16, BF16, Q8_0, Q4_0 and Q4_1)")
+      try refusal { $0.typeOverrides = ["blk.1.ffn_up.weight": .q8_1] }
+        == "tensor 'blk.1.ffn_up.weight' is Q8_1, which this engine cannot compute with "
+        + "(it runs F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K "
+        + "and Q6_K)")
     #expect(
       try refusal { $0.omitted = ["blk.0.attn_k.weight"] }
         == "the model has no tensor 'blk.0.attn_k.weight'")

@@ -6,7 +6,7 @@ import Testing
 /// real default model, driven by the openai Python package and by curl.
 @Suite(.serialized) struct ServerTests {
   @Test func theOpenAIPackageIsAnsweredAsByOpenAI() throws {
-    let python = try InstalledTools.openAIPython()
+    let python = try InstalledTools.python()
     let server = try RunningServer()
     let run = try runCommand(
       python, [Checkout.root.path + "/Tests/ServerTests/openai_client.py", server.base + "/v1"])

@@ -121,12 +121,13 @@ public enum InstalledTools {
     return base + "/aistick"
   }
 
-  /// The Python that has the openai package, or an error saying how to get it.
-  public static func openAIPython() throws -> String {
+  /// The Python that has the tests' packages (openai, gguf, numpy), or an
+  /// error saying how to get it.
+  public static func python() throws -> String {
     let python = cacheFolder + "/venv/bin/python"
     guard FileManager.default.isExecutableFile(atPath: python) else {
       throw CommandFailure(
-        message: "the openai Python package is missing (\(python)): run scripts/install")
+        message: "the tests' Python packages are missing (\(python)): run scripts/install")
     }
     return python
   }
