@@ -19,6 +19,7 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
     .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
   ],
   targets: [
     .target(
@@ -48,13 +49,22 @@ let package = Package(
         .product(name: "Logging", package: "swift-log"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
       ]),
+    // Answers from another OpenAI-compatible server, with the model on the board to fall back on.
+    .target(
+      name: "Remote",
+      dependencies: [
+        "Stick", "LLM", "Tokenizer",
+        .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOHTTP1", package: "swift-nio"),
+      ]),
     .systemLibrary(
       name: "CLibUSB", pkgConfig: "libusb-1.0", providers: [.apt(["libusb-1.0-0-dev"])]),
     .target(name: "USBProbe", dependencies: ["CLibUSB"]),
     .executableTarget(
       name: "aistick",
       dependencies: [
-        "GGUF", "LLM", "FATFS", "Stick", "Server", "USBProbe",
+        "GGUF", "LLM", "FATFS", "Stick", "Server", "Remote", "USBProbe",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     // Shared by the test targets: where the checkout and the default model
@@ -80,6 +90,10 @@ let package = Package(
       ]),
     .testTarget(name: "CommandLineTests", dependencies: ["aistick", "TestSupport"]),
     .testTarget(name: "StickTests", dependencies: ["Stick", "LLM", "TestSupport"]),
+    // The remote engine: its stream reader, and the real program against real servers.
+    .testTarget(
+      name: "RemoteTests", dependencies: ["Remote", "Stick", "LLM", "aistick", "TestSupport"],
+      exclude: ["fake_server.py"]),
     // The real server with the real model, driven by curl and the openai Python package.
     .testTarget(
       name: "ServerTests", dependencies: ["aistick", "TestSupport"],

@@ -35,6 +35,8 @@ public struct GenerationStatistics: Sendable {
   /// From the call to the first generated token being available.
   public var timeToFirstToken = Duration.zero
 
+  public init() {}
+
   public var promptTokensPerSecond: Double {
     Self.rate(promptTokens - reusedPromptTokens, promptDuration)
   }
@@ -56,6 +58,19 @@ public struct GenerationResult: Sendable {
   public var seed: UInt64
   /// Set when the prompt had to be shortened to fit the context, saying how.
   public var promptNote: String?
+
+  /// A result made elsewhere: by a server the answer came from.
+  public init(
+    text: String, tokens: [Int32] = [], stopReason: StopReason,
+    statistics: GenerationStatistics, seed: UInt64 = 0, promptNote: String? = nil
+  ) {
+    self.text = text
+    self.tokens = tokens
+    self.stopReason = stopReason
+    self.statistics = statistics
+    self.seed = seed
+    self.promptNote = promptNote
+  }
 }
 
 /// Streams text from a model, one conversation at a time. It keeps the

@@ -2,7 +2,7 @@ import Foundation
 import LLM
 import Tokenizer
 
-/// What answers a conversation: the model on the board, or (later) a server.
+/// What answers a conversation: the model on the board, or a server elsewhere.
 /// The watcher, the drive and the HTTP API all go through this one seam, and
 /// through one `AnswerQueue`, which lets one answer run at a time.
 public protocol AnswerEngine: AnyObject {
@@ -20,6 +20,31 @@ public protocol AnswerEngine: AnyObject {
   func answer(
     _ prompt: AnswerPrompt, options: GenerationOptions, onText: (String) -> Bool
   ) -> GenerationResult
+  /// Answers as `answer` does, or says why it could not: a server elsewhere can be unreachable,
+  /// slow, or stop in the middle. The model on the board always answers.
+  func attempt(
+    _ prompt: AnswerPrompt, options: GenerationOptions, onText: (String) -> Bool
+  ) throws(EngineFailure) -> GenerationResult
+}
+
+extension AnswerEngine {
+  public func attempt(
+    _ prompt: AnswerPrompt, options: GenerationOptions, onText: (String) -> Bool
+  ) throws(EngineFailure) -> GenerationResult {
+    answer(prompt, options: options, onText: onText)
+  }
+}
+
+/// Why an engine did not answer, as a sentence for STATUS.TXT and the log.
+public struct EngineFailure: Error, Sendable, CustomStringConvertible {
+  public let description: String
+  /// Whether some of the answer had been passed on before it failed.
+  public let afterText: Bool
+
+  public init(_ description: String, afterText: Bool) {
+    self.description = description
+    self.afterText = afterText
+  }
 }
 
 /// The model on the board.

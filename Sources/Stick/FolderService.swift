@@ -185,16 +185,15 @@ public final class FolderService {
     }
 
     let settings = file.settings(base: settingsFile.settings)
-    let (engine, modelProblem) = models.engine(named: settings.model) { name in
+    let choice = models.choice(for: settings) { name in
       let path = root + "/" + ModelShelf.folderName + "/" + name
       guard let stamp = FileStamp(path: path), stamp.isRegularFile else { return nil }
       return ModelShelf.Located(
         path: path, key: "\(stamp.inode) \(stamp.size) \(stamp.changed.tv_sec)")
     }
-    if let modelProblem { status.report(modelProblem) }
-    status.model = engine.modelName
-    let messages = file.conversation.chatMessages(
-      settings: settings, modelDefaultSystemPrompt: engine.defaultSystemPrompt)
+    if let problem = choice.problem { status.report(problem) }
+    if choice.fallback == nil { status.clearRemoteEngineProblems() }
+    status.model = choice.engine.modelName
     guard Self.freeBytes(at: path) >= Self.spaceNeeded(settings) else {
       report(relative, StatusBoard.driveFull(relative))
       return
@@ -217,15 +216,38 @@ public final class FolderService {
     writeStatus()
     log("answering \(relative)")
     var appender = file.answerAppender()
-    var writing = writer.write(
-      appender.start(model: engine.modelName, date: Date(), timeZone: .current))
+    var writing = true
     var stopped = false
-    let result = try? answerQueue.answer(
-      .conversation(messages), with: engine, options: settings.generationOptions
+    let answered = try? answerQueue.answer(
+      choice, options: settings.generationOptions,
+      prompt: { engine in
+        .conversation(
+          file.conversation.chatMessages(
+            settings: settings, modelDefaultSystemPrompt: engine.defaultSystemPrompt))
+      },
+      begin: { engine, again in
+        if again {
+          // The remote engine failed: its words go, the fallback's answer takes their place.
+          writer.withdraw()
+          appender = file.answerAppender()
+        }
+        writing = writer.write(
+          appender.start(model: engine.modelName, date: Date(), timeZone: .current))
+      }
     ) { piece in
       writing = writing && writer.write(appender.append(piece))
       stopped = shouldStop()
       return writing && !stopped
+    }
+    let result = answered?.result
+    let engine = answered?.engine ?? choice.engine
+    status.model = engine.modelName
+    if let failure = answered?.failure {
+      let problem = StatusBoard.fellBack(failure, to: engine.modelName)
+      status.report(problem)
+      log("\(relative): \(problem)")
+    } else if answered != nil, choice.fallback != nil {
+      status.clearRemoteEngineProblems()
     }
     // The queue closes, or stops the answer it lets run, when the program stops.
     if result == nil || (writing && result?.stopReason == .cancelled) { stopped = true }

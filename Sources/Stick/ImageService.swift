@@ -272,20 +272,28 @@ public final class ImageService {
     status.state = .answering(job.name)
     status.queueLength = queue.count
     log("answering \(job.name)")
-    let (engine, modelProblem) = models.engine(named: job.settings.model) { name in
-      copyModelOut(named: name)
-    }
-    if let modelProblem { report(modelProblem) }
-    status.model = engine.modelName
-    let messages = job.file.conversation.chatMessages(
-      settings: job.settings, modelDefaultSystemPrompt: engine.defaultSystemPrompt)
+    let choice = models.choice(for: job.settings) { name in copyModelOut(named: name) }
+    if let problem = choice.problem { report(problem) }
+    if choice.fallback == nil { clearRemoteEngineProblems() }
+    status.model = choice.engine.modelName
     var appender = job.file.answerAppender()
-    var bytes = appender.start(model: engine.modelName, date: Date(), timeZone: .current)
+    var bytes: [UInt8] = []
     var text = ""
     let shouldStop = self.shouldStop
     var stopped = false
-    let result = try? answerQueue.answer(
-      .conversation(messages), with: engine, options: job.settings.generationOptions
+    let answered = try? answerQueue.answer(
+      choice, options: job.settings.generationOptions,
+      prompt: { engine in
+        .conversation(
+          job.file.conversation.chatMessages(
+            settings: job.settings, modelDefaultSystemPrompt: engine.defaultSystemPrompt))
+      },
+      begin: { engine, _ in
+        // A fallback starts anew: nothing of a failed remote answer is kept.
+        appender = job.file.answerAppender()
+        bytes = appender.start(model: engine.modelName, date: Date(), timeZone: .current)
+        text = ""
+      }
     ) { piece in
       text += piece
       bytes += appender.append(piece)
@@ -293,6 +301,14 @@ public final class ImageService {
       return !stopped
     }
     status.state = .waiting
+    let result = answered?.result
+    let engine = answered?.engine ?? choice.engine
+    status.model = engine.modelName
+    if let failure = answered?.failure {
+      report(StatusBoard.fellBack(failure, to: engine.modelName))
+    } else if answered != nil, choice.fallback != nil {
+      clearRemoteEngineProblems()
+    }
     for note in [result?.promptNote, engine.templateWarning].compactMap({ $0 }) {
       report("\(job.name): \(note)")
     }
@@ -558,6 +574,11 @@ public final class ImageService {
   private func report(_ problem: String) {
     log(problem)
     status.report(problem)
+    noteProblemsChanged()
+  }
+
+  private func clearRemoteEngineProblems() {
+    status.clearRemoteEngineProblems()
     noteProblemsChanged()
   }
 

@@ -25,7 +25,7 @@ struct OptionsLine: Sendable, Equatable {
       pairs.append((name, String(part[part.index(after: equals)...])))
     }
     guard !pairs.isEmpty else { return nil }
-    var collector = SettingsCollector(fileName: fileName)
+    var collector = SettingsCollector(fileName: fileName, acceptsStickWide: false)
     for (name, valueText) in pairs { collector.add(name: name, valueText: valueText, line: nil) }
     values = collector.values
     problems = collector.problems

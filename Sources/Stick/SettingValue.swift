@@ -7,6 +7,16 @@ public enum SettingKey: String, Sendable, Equatable, CaseIterable {
   case topP = "top_p"
   case seed
   case language
+  case engineURL = "engine_url"
+  case engineModel = "engine_model"
+  case engineKey = "engine_key"
+  case engineTimeout = "engine_timeout"
+  case engineConnectTimeout = "engine_connect_timeout"
+  case engineIdleTimeout = "engine_idle_timeout"
+
+  /// Settings for the whole stick that a question file's options line may not change: the
+  /// engine it talks to, and the key that engine wants, stay in SETTINGS.TXT.
+  public var isStickWide: Bool { rawValue.hasPrefix("engine_") }
 
   /// The setting a person meant: case does not matter, and "max tokens" or "max-tokens" is
   /// "max_tokens".
@@ -54,8 +64,17 @@ public enum SettingValue: Sendable, Equatable {
   case topP(Float)
   case seed(UInt64?)
   case language(String?)
+  /// The remote engine's address; nil: the model on the board answers.
+  case engineURL(RemoteAddress?)
+  case engineModel(String?)
+  case engineKey(String?)
+  /// Whole seconds.
+  case engineTimeout(Int)
+  case engineConnectTimeout(Int)
+  case engineIdleTimeout(Int)
 
   public static let maxTokensRange = 1...4096
+  public static let engineSecondsRange = 1...3600
   public static let temperatureRange: ClosedRange<Float> = 0...2
   public static let topPRange: ClosedRange<Float> = 0...1
 
@@ -68,6 +87,12 @@ public enum SettingValue: Sendable, Equatable {
     case .topP: .topP
     case .seed: .seed
     case .language: .language
+    case .engineURL: .engineURL
+    case .engineModel: .engineModel
+    case .engineKey: .engineKey
+    case .engineTimeout: .engineTimeout
+    case .engineConnectTimeout: .engineConnectTimeout
+    case .engineIdleTimeout: .engineIdleTimeout
     }
   }
 
@@ -113,7 +138,45 @@ public enum SettingValue: Sendable, Equatable {
           expected: "a whole number from 0 to \(UInt64.max), or nothing for a random start")
       }
       self = .seed(number)
+    case .engineURL:
+      if value.isEmpty {
+        self = .engineURL(nil)
+        return
+      }
+      guard let address = RemoteAddress(value) else {
+        throw Mismatch(expected: "an address such as http://192.168.7.1:8080/v1 (http or https)")
+      }
+      self = .engineURL(address)
+    case .engineModel:
+      self = .engineModel(value.isEmpty ? nil : value)
+    case .engineKey:
+      self = .engineKey(value.isEmpty ? nil : value)
+    case .engineTimeout:
+      self = .engineTimeout(try Self.seconds(value, default: RemoteSettings.defaultTimeout))
+    case .engineConnectTimeout:
+      self = .engineConnectTimeout(
+        try Self.seconds(value, default: RemoteSettings.defaultConnectTimeout))
+    case .engineIdleTimeout:
+      self = .engineIdleTimeout(
+        try Self.seconds(value, default: RemoteSettings.defaultIdleTimeout))
     }
+  }
+
+  /// Whole seconds in `engineSecondsRange`; "60 s" and "60 seconds" are 60 too.
+  private static func seconds(_ value: String, default defaultValue: Int) throws(Mismatch) -> Int {
+    if value.isEmpty { return defaultValue }
+    let range = engineSecondsRange
+    var digits = Substring(value)
+    for unit in ["seconds", "second", "secs", "sec", "s"] where digits.lowercased().hasSuffix(unit)
+    {
+      digits = digits.dropLast(unit.count)
+      break
+    }
+    guard let number = Int(digits.trimmingWhitespace()), range.contains(number) else {
+      throw Mismatch(
+        expected: "a whole number of seconds from \(range.lowerBound) to \(range.upperBound)")
+    }
+    return number
   }
 
   /// A number with a decimal point or, as many countries write it, a decimal comma.

@@ -16,6 +16,19 @@ public struct Settings: Sendable, Equatable {
   /// The language answers are written in, as the person wrote it ("German", "Deutsch").
   /// nil: the model answers in the question's language.
   public var language: String?
+  /// An OpenAI-compatible server that answers instead of the model on the board. nil: the
+  /// model on the board answers.
+  public var engineURL: RemoteAddress?
+  /// The model asked of that server; nil: its own choice.
+  public var engineModel: String?
+  /// The key that server wants; nil: none.
+  public var engineKey: String?
+  /// Seconds the server may take to start answering. Default 60.
+  public var engineTimeout = RemoteSettings.defaultTimeout
+  /// Seconds a connection to it may take. Default 5.
+  public var engineConnectTimeout = RemoteSettings.defaultConnectTimeout
+  /// Seconds it may go quiet in the middle of an answer. Default 30.
+  public var engineIdleTimeout = RemoteSettings.defaultIdleTimeout
 
   public init(
     model: String = "SmolLM2-135M-Instruct.Q4_1.gguf", systemPrompt: String? = nil,
@@ -51,6 +64,22 @@ public struct Settings: Sendable, Equatable {
     case .topP(let number): topP = number
     case .seed(let number): seed = number
     case .language(let name): language = name
+    case .engineURL(let address): engineURL = address
+    case .engineModel(let name): engineModel = name
+    case .engineKey(let key): engineKey = key
+    case .engineTimeout(let seconds): engineTimeout = seconds
+    case .engineConnectTimeout(let seconds): engineConnectTimeout = seconds
+    case .engineIdleTimeout(let seconds): engineIdleTimeout = seconds
+    }
+  }
+
+  /// The remote engine these settings name; nil when the model on the board answers.
+  public var remote: RemoteSettings? {
+    engineURL.map {
+      RemoteSettings(
+        address: $0, model: engineModel, key: engineKey,
+        connectTimeout: .seconds(engineConnectTimeout),
+        firstPieceTimeout: .seconds(engineTimeout), idleTimeout: .seconds(engineIdleTimeout))
     }
   }
 

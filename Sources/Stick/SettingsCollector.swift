@@ -2,16 +2,24 @@
 /// Shared by SETTINGS.TXT and the options line so both read settings the same way.
 struct SettingsCollector: Sendable {
   let fileName: String
+  /// Whether settings for the whole stick (the engine) may be set here: in SETTINGS.TXT, not in
+  /// a question's options line.
+  let acceptsStickWide: Bool
   private(set) var values: [SettingValue] = []
   private(set) var problems: [SettingsProblem] = []
 
-  init(fileName: String) {
+  init(fileName: String, acceptsStickWide: Bool) {
     self.fileName = fileName
+    self.acceptsStickWide = acceptsStickWide
   }
 
   mutating func add(name: String, valueText: String, line: Int?) {
     guard let key = SettingKey(name: name) else {
       report(.unknownSetting(name, suggestion: SettingKey.suggestion(for: name)), line: line)
+      return
+    }
+    guard acceptsStickWide || !key.isStickWide else {
+      report(.onlyInSettingsFile(key), line: line)
       return
     }
     do {

@@ -30,7 +30,7 @@ public struct SettingsFile: Sendable, Equatable {
       )
       return
     }
-    var collector = SettingsCollector(fileName: fileName)
+    var collector = SettingsCollector(fileName: fileName, acceptsStickWide: true)
     // "\r\n" is one Character in Swift, so it is a separator of its own.
     let lines = decoded.text.split(omittingEmptySubsequences: false) {
       $0 == "\n" || $0 == "\r\n" || $0 == "\r"

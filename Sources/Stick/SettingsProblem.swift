@@ -12,6 +12,8 @@ public struct SettingsProblem: Sendable, Equatable, CustomStringConvertible {
     case badValue(SettingKey, value: String, expected: String)
     /// The same setting twice in one file; the later one counts.
     case repeated(SettingKey)
+    /// A setting for the whole stick in a question's options line.
+    case onlyInSettingsFile(SettingKey)
     /// The file's bytes are not text.
     case unreadable(PromptFileError)
     /// The file is there but could not be read; the reason comes from the system.
@@ -42,6 +44,8 @@ public struct SettingsProblem: Sendable, Equatable, CustomStringConvertible {
       return "\(place): a value without a setting name before the '=' (ignored)"
     case .badValue(let key, let value, let expected):
       return "\(place): \(key.rawValue) must be \(expected), not '\(value)' (ignored)"
+    case .onlyInSettingsFile(let key):
+      return "\(place): \(key.rawValue) can only be set in \(SettingsFile.fileName) (ignored)"
     case .repeated(let key):
       return "\(place): \(key.rawValue) is set twice; the later value counts"
     case .unreadable(let error):

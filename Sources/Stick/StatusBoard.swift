@@ -35,6 +35,20 @@ public struct StatusBoard: Sendable {
       + "delete some files and save the question again"
   }
 
+  /// How every sentence about the remote engine starts, so they can be cleared together.
+  public static let remoteEnginePrefix = "the remote engine "
+
+  /// What STATUS.TXT says when the remote engine failed and `engine` answered instead.
+  public static func fellBack(_ failure: EngineFailure, to engine: String) -> String {
+    let takenBack = failure.afterText ? "; its partial answer was taken back" : ""
+    return "\(failure)\(takenBack); \(engine) answered instead"
+  }
+
+  /// Forgets what was said about the remote engine: it answered again, or is no longer used.
+  public mutating func clearRemoteEngineProblems() {
+    problems.removeAll { $0.text.hasPrefix(Self.remoteEnginePrefix) }
+  }
+
   /// Forgets problems about `name` (a file that is now fine or gone):
   /// those that start "NAME:" or "NAME line N:".
   public mutating func clearProblems(about name: String) {

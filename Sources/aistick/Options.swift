@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LLM
+import Remote
 import Stick
 
 /// Which model to load and how to run it.
@@ -28,6 +29,8 @@ struct ModelOptions: ParsableArguments {
       builtInFileName: URL(fileURLWithPath: model.path).lastPathComponent
     ) { path in
       LocalEngine(model: try LanguageModel(path: path, contextLength: context, threads: threads))
+    } openRemote: { settings in
+      RemoteEngine(settings: settings)
     }
   }
 
@@ -44,6 +47,38 @@ func modelPath(_ named: String?) throws -> String {
     )
   }
   return path
+}
+
+/// A remote engine for people without SETTINGS.TXT; the settings file's engine_url wins.
+struct RemoteOptions: ParsableArguments {
+  @Option(
+    help: """
+      An OpenAI-compatible server that answers instead of the model on the board, which \
+      answers when the server cannot (http://HOST:PORT/v1).
+      """)
+  var remote: String?
+
+  @Option(help: "The model the remote server is asked for. Default: the server's own.")
+  var remoteModel: String?
+
+  @Option(help: "The remote server's key. Default: $AISTICK_REMOTE_KEY, else none.")
+  var remoteKey: String?
+
+  func validate() throws {
+    if let remote, RemoteAddress(remote) == nil {
+      throw ValidationError("--remote must be an http:// or https:// address, not '\(remote)'")
+    }
+    if remote == nil && (remoteModel != nil || remoteKey != nil) {
+      throw ValidationError("--remote-model and --remote-key need --remote")
+    }
+  }
+
+  /// The remote engine named here; nil without --remote.
+  var settings: RemoteSettings? {
+    guard let address = remote.flatMap(RemoteAddress.init) else { return nil }
+    let key = remoteKey ?? ProcessInfo.processInfo.environment["AISTICK_REMOTE_KEY"]
+    return RemoteSettings(address: address, model: remoteModel, key: key)
+  }
 }
 
 /// How answers are sampled.

@@ -17,10 +17,13 @@ struct Serve: AsyncParsableCommand {
       computer may use it meanwhile). With --folder, answers the .txt files in DIR as `watch` \
       does. With --http, serves an OpenAI-compatible API (GET /v1/models, POST \
       /v1/chat/completions, POST /v1/completions, GET /health) on HOST:PORT; alone or beside \
-      --image or --folder, all answers wait in one queue for the one model. Stop with Ctrl-C.
+      --image or --folder, all answers wait in one queue for the one model. The drive and the \
+      folder may be answered by a remote engine (engine_url in SETTINGS.TXT, or --remote); the \
+      HTTP API always serves the model on the board. Stop with Ctrl-C.
       """)
 
   @OptionGroup var modelOptions: ModelOptions
+  @OptionGroup var remoteOptions: RemoteOptions
 
   @Option(help: "The FAT image file the USB gadget serves.")
   var image: String?
@@ -117,6 +120,7 @@ struct Serve: AsyncParsableCommand {
   func run() async throws {
     let model = try modelOptions.load()
     let models = modelOptions.shelf(builtIn: model)
+    models.defaultRemote = remoteOptions.settings
     let queue = AnswerQueue(capacity: maxQueue)
     let stop = StopSignal()
     let fileService = try makeFileService(models: models, queue: queue, model: model)

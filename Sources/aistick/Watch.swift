@@ -13,6 +13,7 @@ struct Watch: ParsableCommand {
       """)
 
   @OptionGroup var modelOptions: ModelOptions
+  @OptionGroup var remoteOptions: RemoteOptions
 
   @Option(help: "Milliseconds a file must stay unchanged before it is read.")
   var quiet: Int = 800
@@ -31,7 +32,9 @@ struct Watch: ParsableCommand {
   func run() throws {
     let model = try modelOptions.load()
     let folder = URL(fileURLWithPath: directory).standardizedFileURL.path
-    let service = try FolderService(root: folder, models: modelOptions.shelf(builtIn: model))
+    let models = modelOptions.shelf(builtIn: model)
+    models.defaultRemote = remoteOptions.settings
+    let service = try FolderService(root: folder, models: models)
     service.quietPeriod = .milliseconds(quiet)
     service.log = { log($0) }
     log("watching \(folder) with \(model.name)")

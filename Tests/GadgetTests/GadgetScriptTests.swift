@@ -12,6 +12,8 @@ final class StandInKernel {
   var serialFile: String { folder.path("serial-number") }
   var gadget: String { configfs + "/usb_gadget/aistick" }
   var lun: String { gadget + "/functions/mass_storage.aistick/lun.0" }
+  var ipCommand: String { folder.path("ip") }
+  var ipCalls: String { folder.path("ip-calls") }
 
   init(controllerNames: [String] = ["dummy_udc.0"]) throws {
     folder = try TemporaryFolder(prefix: "aistick-gadget")
@@ -25,6 +27,9 @@ final class StandInKernel {
         toFile: controllers + "/" + name + "/state", atomically: false, encoding: .utf8)
     }
     try Data(count: 1 << 20).write(to: URL(fileURLWithPath: image))
+    try "#!/bin/sh\necho \"$*\" >>'\(ipCalls)'\n".write(
+      toFile: ipCommand, atomically: false, encoding: .utf8)
+    try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: ipCommand)
     // A Raspberry Pi's device tree ends its serial number with a NUL.
     try Data("00000000c0ffee42\0".utf8).write(to: URL(fileURLWithPath: serialFile))
   }
@@ -38,6 +43,9 @@ final class StandInKernel {
     environment["AISTICK_UDC_CLASS"] = controllers
     environment["AISTICK_IMAGE"] = image
     environment["AISTICK_SERIAL_SOURCES"] = serialFile
+    // A stand-in for iproute2 that notes what it was asked to do.
+    environment["AISTICK_IP_COMMAND"] = ipCommand
+    environment["AISTICK_IFNAME_WAIT"] = "2"
     environment.merge(extra) { $1 }
     let script = Checkout.root.appendingPathComponent("gadget/aistick-gadget").path
     return try runCommand(script, arguments, environment: environment)
@@ -60,6 +68,13 @@ final class StandInKernel {
   }
 
   func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
+
+  /// The interface name the kernel gives a network function (`ncm` or `ecm`) once it is bound.
+  func name(_ interface: String, function kind: String) throws {
+    let function = gadget + "/functions/\(kind).aistick"
+    try FileManager.default.createDirectory(atPath: function, withIntermediateDirectories: true)
+    try (interface + "\n").write(toFile: function + "/ifname", atomically: false, encoding: .utf8)
+  }
 }
 
 @Suite struct GadgetScriptTests {
@@ -192,6 +207,45 @@ final class StandInKernel {
     #expect(wrong.errors.contains("none, ncm or ecm"))
   }
 
+  @Test func theBoardTakesItsAddressOnTheNetworkLink() throws {
+    let kernel = try StandInKernel()
+    // The kernel names the interface once the function is bound.
+    try kernel.name("usb0", function: "ncm")
+    let up = try kernel.succeed(["--network", "ncm", "up"])
+    #expect(up.errors.contains("the computer reaches the board at 192.168.7.1 on usb0"))
+    #expect(
+      kernel.attribute(kernel.ipCalls)
+        == "address replace 192.168.7.1/24 dev usb0\nlink set usb0 up")
+    try kernel.succeed(["down"])
+
+    // Another kind and address by variable.
+    try FileManager.default.removeItem(atPath: kernel.ipCalls)
+    try kernel.name("usb1", function: "ecm")
+    try kernel.succeed(
+      ["up"], environment: ["AISTICK_NETWORK": "ecm", "AISTICK_ADDRESS": "10.7.0.1/30"])
+    #expect(
+      kernel.attribute(kernel.ipCalls)
+        == "address replace 10.7.0.1/30 dev usb1\nlink set usb1 up")
+    try kernel.succeed(["down"])
+
+    // none leaves the link to other tools.
+    try FileManager.default.removeItem(atPath: kernel.ipCalls)
+    try kernel.name("usb0", function: "ncm")
+    try kernel.succeed(["--network", "ncm", "--address", "none", "up"])
+    #expect(!kernel.exists(kernel.ipCalls))
+    try kernel.succeed(["down"])
+
+    // No interface name: the drive is up all the same, and the reason is said.
+    let unnamed = try kernel.succeed(["--network", "ncm", "up"])
+    #expect(unnamed.errors.contains("has no interface name"))
+    #expect(kernel.attribute(kernel.gadget + "/UDC") == "dummy_udc.0")
+    try kernel.succeed(["down"])
+
+    let wrong = try kernel.run(["--network", "ncm", "--address", "192.168.7.1", "up"])
+    #expect(wrong.status != 0)
+    #expect(wrong.errors.contains("such as 192.168.7.1/24"))
+  }
+
   @Test func clearMessagesWhenSomethingIsMissing() throws {
     let kernel = try StandInKernel(controllerNames: [])
     let noControllers = try kernel.run(["up"])
@@ -274,7 +328,37 @@ final class StandInKernel {
     let serve = try String(
       contentsOfFile: root + "/etc/systemd/system/aistick-serve.service", encoding: .utf8)
     #expect(serve.contains("After=aistick-gadget.service"))
-    #expect(serve.contains("--lun ${AISTICK_LUN}"))
+    #expect(serve.contains("--lun \"$AISTICK_LUN\""))
+    // The HTTP API is off until AISTICK_HTTP names an address.
+    #expect(serve.contains("${AISTICK_HTTP:+--http \"$AISTICK_HTTP\"}"))
+    for line in ["AISTICK_NETWORK=none", "AISTICK_ADDRESS=192.168.7.1/24", "AISTICK_HTTP="] {
+      #expect(settings.contains("\n" + line + "\n"), "\(line)")
+    }
+  }
+
+  @Test func aNewerInstallAddsTheNewSettingsAndKeepsTheOwners() throws {
+    let folder = try TemporaryFolder(prefix: "aistick-board")
+    let root = folder.path("root")
+    try FileManager.default.createDirectory(
+      atPath: root + "/etc/default", withIntermediateDirectories: true)
+    try "AISTICK_IMAGE=/srv/mine.img\nAISTICK_NETWORK=ncm\n".write(
+      toFile: root + "/etc/default/aistick", atomically: false, encoding: .utf8)
+    let model = folder.path("board.gguf")
+    try "model".write(toFile: model, atomically: false, encoding: .utf8)
+    let binary = folder.path("aistick")
+    try "#!/bin/sh\n".write(toFile: binary, atomically: false, encoding: .utf8)
+    try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: binary)
+    let script = Checkout.root.appendingPathComponent("gadget/install-board").path
+    let arguments = [binary, "--model", model, "--size", "16M", "--root", root, "--no-boot-config"]
+    try requireCommand(script, arguments)
+    try requireCommand(script, arguments)
+    let settings = try String(contentsOfFile: root + "/etc/default/aistick", encoding: .utf8)
+    #expect(settings.hasPrefix("AISTICK_IMAGE=/srv/mine.img\nAISTICK_NETWORK=ncm\n"))
+    #expect(settings.components(separatedBy: "Added by install-board").count == 2)
+    for line in ["AISTICK_HTTP=", "AISTICK_ADDRESS=192.168.7.1/24", "AISTICK_LUN="] {
+      #expect(settings.components(separatedBy: "\n" + line).count == 2, "\(line): \(settings)")
+    }
+    #expect(!settings.contains("AISTICK_NETWORK=none"))
   }
 }
 

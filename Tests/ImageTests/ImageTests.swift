@@ -72,6 +72,8 @@ import Testing
       values == [
         "model": "SmolLM2-135M-Instruct.Q4_1.gguf", "system_prompt": "", "max_tokens": "256",
         "temperature": "0.7", "top_p": "0.95", "seed": "", "language": "",
+        "engine_url": "", "engine_model": "", "engine_key": "", "engine_timeout": "60",
+        "engine_connect_timeout": "5", "engine_idle_timeout": "30",
       ])
   }
 
