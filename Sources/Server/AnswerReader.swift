@@ -23,7 +23,8 @@ struct AnswerOutcome: Sendable {
     switch ending {
     case .finished(let reason):
       return "\(tokens), \(reason.rawValue)"
-        + (waited >= .seconds(1) ? ", after waiting \(waited.components.seconds) s" : "")
+        + (waited >= .milliseconds(100)
+          ? ", after waiting " + String(format: "%.1f s", waited.inSeconds) : "")
     case .clientLeft:
       return "cancelled: the client went away (\(tokens) made)"
     case .stopping:
