@@ -73,8 +73,23 @@ struct APIRoutes: Sendable {
       body: .init(byteBuffer: ByteBuffer(bytes: JSONCoding.encode(value))))
   }
 
+  /// Reads the whole answer and makes the response of a finished one with
+  /// `finished` (its text, finish reason and usage); an answer that did not
+  /// finish gets the stopping error.
+  static func wholeAnswer(
+    _ reader: AnswerReader, context: ServerContext,
+    finished: (String, FinishReason, Usage) -> Response
+  ) async throws -> Response {
+    let (text, outcome) = try await reader.readAll(watching: context.channel)
+    context.note.set(outcome.note)
+    guard case .finished(let reason) = outcome.ending else {
+      return unfinished(outcome.ending)
+    }
+    return finished(text, reason, outcome.usage)
+  }
+
   /// The response for an answer that did not finish.
-  static func unfinished(_ ending: AnswerOutcome.Ending) -> Response {
+  private static func unfinished(_ ending: AnswerOutcome.Ending) -> Response {
     var response = APIError.stopping.response
     if ending == .clientLeft {
       // Nobody reads it; the status tells the log what happened.

@@ -20,15 +20,11 @@ extension APIRoutes {
     if completion.streams {
       return chunks.response(reading: reader, watching: context.channel, note: context.note)
     }
-    let (text, outcome) = try await reader.readAll(watching: context.channel)
-    context.note.set(outcome.note)
-    guard case .finished(let reason) = outcome.ending else {
-      return Self.unfinished(outcome.ending)
+    return try await Self.wholeAnswer(reader, context: context) { text, reason, usage in
+      Self.json(
+        TextCompletion(
+          id: chunks.id, created: chunks.created, model: chunks.model,
+          choices: [.init(text: text, finishReason: reason)], usage: usage, includesUsage: true))
     }
-    return Self.json(
-      TextCompletion(
-        id: chunks.id, created: chunks.created, model: chunks.model,
-        choices: [.init(text: text, finishReason: reason)], usage: outcome.usage,
-        includesUsage: true))
   }
 }

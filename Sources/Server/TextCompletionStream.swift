@@ -19,29 +19,12 @@ struct TextChunks: Sendable {
       id: id, created: created, model: model, choices: [], usage: usage, includesUsage: true)
   }
 
-  /// The answer as server-sent events: the text as it is made, the finish
-  /// reason, the usage when asked for, and `[DONE]`.
+  /// The answer as server-sent events: the text as it is made.
   func response(reading reader: AnswerReader, watching connection: any Channel, note: RequestNote)
     -> Response
   {
-    Response(
-      status: .ok, headers: EventStream.headers,
-      body: ResponseBody { writer in
-        let outcome = try await reader.read(watching: connection) { text in
-          try await writer.write(EventStream.event(chunk(text)))
-        }
-        note.set(outcome.note + ", streamed")
-        switch outcome.ending {
-        case .finished(let reason):
-          try await writer.write(EventStream.event(chunk("", reason)))
-          if includesUsage { try await writer.write(EventStream.event(usage(outcome.usage))) }
-          try await writer.write(EventStream.done)
-        case .stopping:
-          try await writer.write(EventStream.event(["error": APIError.stopping]))
-        case .clientLeft:
-          break
-        }
-        try await writer.finish(nil)
-      })
+    EventStream.response(
+      reading: reader, watching: connection, note: note, opening: nil,
+      piece: { chunk($0) }, closing: { chunk("", $0) }, usage: includesUsage ? usage : nil)
   }
 }
