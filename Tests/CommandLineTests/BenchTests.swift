@@ -77,7 +77,7 @@ import Testing
   /// The comparison script's arguments for a small, quick run.
   func compareArguments() throws -> [String] {
     [
-      "--aistick", try aistickExecutable().path, "--threads", "1", "--prompt-tokens", "8",
+      "--aistick", try Checkout.program().path, "--threads", "1", "--prompt-tokens", "8",
       "--gen-tokens", "4", "--rounds", "2", "--repetitions", "1",
     ]
   }

@@ -5,12 +5,7 @@ import Testing
 /// Runs the built `aistick` beside the test bundle, in the checkout, with
 /// `input` on its standard input.
 func aistick(_ arguments: [String], input: String? = nil) throws -> CommandResult {
-  let products = Bundle.main.bundleURL.deletingLastPathComponent()
-  let candidates = [products, Bundle.main.bundleURL].map { $0.appendingPathComponent("aistick") }
-  let executable = try #require(
-    candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) },
-    "the aistick program is not built beside the tests")
-  return try runCommand(executable.path, arguments, input: input, directory: Checkout.root)
+  return try runCommand(try Checkout.program().path, arguments, input: input, directory: Checkout.root)
 }
 
 @Suite struct CommandLineTests {

@@ -273,11 +273,7 @@ final class TestStick {
   }
 
   func start(refresh: String = "media", absent: Int = 300) throws {
-    let products = Bundle.main.bundleURL.deletingLastPathComponent()
-    let candidates = [products, Bundle.main.bundleURL].map { $0.appendingPathComponent("aistick") }
-    let executable = try #require(
-      candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) },
-      "the aistick program is not built beside the tests")
+    let executable = try Checkout.program()
     let process = Process()
     process.executableURL = executable
     process.arguments = [

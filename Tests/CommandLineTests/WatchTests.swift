@@ -27,7 +27,7 @@ final class WatchedFolder {
     log = FileManager.default.temporaryDirectory.appendingPathComponent(
       "watch-\(UUID().uuidString).log")
     FileManager.default.createFile(atPath: log.path, contents: nil)
-    process.executableURL = try aistickExecutable()
+    process.executableURL = try Checkout.program()
     process.arguments = ["watch", "--quiet", "300", "--threads", "2", folder.path]
     process.currentDirectoryURL = Checkout.root
     let handle = try FileHandle(forWritingTo: log)
@@ -84,13 +84,6 @@ final class WatchedFolder {
   }
 }
 
-func aistickExecutable() throws -> URL {
-  let products = Bundle.main.bundleURL.deletingLastPathComponent()
-  let candidates = [products, Bundle.main.bundleURL].map { $0.appendingPathComponent("aistick") }
-  return try #require(
-    candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) },
-    "the aistick program is not built beside the tests")
-}
 
 /// Folder mode with real inotify: the program runs as it would on a dev board.
 @Suite(.serialized) struct WatchTests {

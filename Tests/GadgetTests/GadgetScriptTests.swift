@@ -364,10 +364,7 @@ final class StandInKernel {
 
 @Suite struct ProbeCommandTests {
   @Test func saysWhenNoStickIsAttached() throws {
-    let products = Bundle.main.bundleURL.deletingLastPathComponent()
-    let binary = try #require(
-      [products, Bundle.main.bundleURL].map { $0.appendingPathComponent("aistick").path }
-        .first { FileManager.default.isExecutableFile(atPath: $0) })
+    let binary = try Checkout.program().path
     // IDs no device has, so the answer is the same on any computer.
     let result = try runCommand(
       binary, ["probe", "--vendor-id", "0xfffe", "--product-id", "fffd", "--name", "none"])

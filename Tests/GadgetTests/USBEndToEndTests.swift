@@ -39,11 +39,7 @@ enum USBEndToEnd {
       if: USBEndToEnd.isReady,
       "needs qemu-system-x86_64 and the guest kernel: run scripts/install"))
   func answersOverARealUSBStack() throws {
-    let products = Bundle.main.bundleURL.deletingLastPathComponent()
-    let binary = try #require(
-      [products, Bundle.main.bundleURL].map { $0.appendingPathComponent("aistick").path }
-        .first { FileManager.default.isExecutableFile(atPath: $0) },
-      "build the aistick executable first (swift build --build-tests)")
+    let binary = try Checkout.program().path
     let script = Checkout.root.appendingPathComponent("Tests/GadgetTests/QEMU/run-usb-test").path
     // The real engine on a small model: the default one is too slow on an emulated CPU.
     let folder = try TemporaryFolder(prefix: "aistick-usb")

@@ -50,13 +50,6 @@ final class Started {
   }
 }
 
-func aistickExecutable() throws -> URL {
-  let products = Bundle.main.bundleURL.deletingLastPathComponent()
-  let candidates = [products, Bundle.main.bundleURL].map { $0.appendingPathComponent("aistick") }
-  return try #require(
-    candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) },
-    "the aistick program is not built beside the tests")
-}
 
 /// `aistick serve --http` on a free loopback port with the default model: the remote engine.
 final class APIServer {
@@ -66,7 +59,7 @@ final class APIServer {
   init(_ arguments: [String] = []) throws {
     _ = try Checkout.defaultModel()
     let program = try Started(
-      try aistickExecutable(),
+      try Checkout.program(),
       ["serve", "--http", "127.0.0.1:0", "--threads", "1"] + arguments)
     let marker = "serving the HTTP API on http://127.0.0.1:"
     try program.wait("the server to start", seconds: 30) { program.logText.contains(marker) }
@@ -124,7 +117,7 @@ final class Watcher {
     folder = try TemporaryFolder(prefix: "remote-watch")
     try settings.write(toFile: folder.path("SETTINGS.TXT"), atomically: true, encoding: .utf8)
     let program = try Started(
-      try aistickExecutable(),
+      try Checkout.program(),
       ["watch", "--quiet", "300", "--threads", "1"] + arguments + [folder.url.path])
     try program.wait("the watcher to start", seconds: 30) {
       program.logText.contains("watching ")

@@ -18,7 +18,7 @@ final class RunningServer: Sendable {
     log = FileManager.default.temporaryDirectory.appendingPathComponent(
       "serve-\(UUID().uuidString).log")
     _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-    process.executableURL = try aistickExecutable()
+    process.executableURL = try Checkout.program()
     process.arguments = ["serve", "--http", "127.0.0.1:0", "--threads", "2"] + arguments
     process.currentDirectoryURL = Checkout.root
     if let environment { process.environment = environment }
@@ -170,13 +170,6 @@ final class BackgroundRequest: Sendable {
   }
 }
 
-func aistickExecutable() throws -> URL {
-  let products = Bundle.main.bundleURL.deletingLastPathComponent()
-  let candidates = [products, Bundle.main.bundleURL].map { $0.appendingPathComponent("aistick") }
-  return try #require(
-    candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) },
-    "the aistick program is not built beside the tests")
-}
 
 /// A JSON string literal for `text`.
 func quoted(_ text: String) -> String {

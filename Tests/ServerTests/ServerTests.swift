@@ -230,7 +230,7 @@ import Testing
   }
 
   @Test func anOpenAddressNeedsAKey() throws {
-    let executable = try aistickExecutable()
+    let executable = try Checkout.program()
     var environment = ProcessInfo.processInfo.environment
     environment["AISTICK_API_KEY"] = nil
     let run = try runCommand(

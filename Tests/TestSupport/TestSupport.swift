@@ -11,6 +11,22 @@ public enum Checkout {
     "models/SmolLM2-135M-Instruct.Q4_1.gguf"
   ).path
 
+  /// The built `aistick` program, beside the test bundle (or in it), or an
+  /// error saying how to build it.
+  public static func program() throws -> URL {
+    let products = Bundle.main.bundleURL.deletingLastPathComponent()
+    let candidates = [products, Bundle.main.bundleURL].map { $0.appendingPathComponent("aistick") }
+    guard
+      let program = candidates.first(where: {
+        FileManager.default.isExecutableFile(atPath: $0.path)
+      })
+    else {
+      throw CommandFailure(
+        message: "the aistick program is not built beside the tests: run swift build --build-tests")
+    }
+    return program
+  }
+
   /// The default model's path, or an error saying how to install it.
   public static func defaultModel() throws -> String {
     guard FileManager.default.fileExists(atPath: defaultModelPath) else {
