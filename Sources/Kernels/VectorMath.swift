@@ -98,13 +98,6 @@ public enum VectorMath {
     return (four[0] + four[2]) + (four[1] + four[3])
   }
 
-  /// output += scale * input
-  public static func addScaled(
-    _ output: UnsafeMutablePointer<Float>, _ input: UnsafePointer<Float>, scale: Float, count: Int
-  ) {
-    for index in 0..<count { output[index] += scale * input[index] }
-  }
-
   /// output += input
   public static func add(
     _ output: UnsafeMutablePointer<Float>, _ input: UnsafePointer<Float>, count: Int
@@ -181,11 +174,6 @@ extension VectorMath {
     _ input: UnsafePointer<Float>, toHalves output: UnsafeMutablePointer<UInt16>, count: Int
   ) {
     for index in 0..<count { output[index] = Half.fromFloat(input[index]) }
-  }
-
-  /// Rounds each value to the nearest half, in place.
-  public static func roundToHalf(_ values: UnsafeMutablePointer<Float>, count: Int) {
-    for index in 0..<count { values[index] = Half.toFloat(Half.fromFloat(values[index])) }
   }
 }
 

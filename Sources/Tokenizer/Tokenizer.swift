@@ -172,8 +172,6 @@ public final class Tokenizer: Sendable {
     return result
   }
 
-  public func isEndOfGeneration(_ token: Int32) -> Bool { endOfGeneration.contains(token) }
-
   public func isControl(_ token: Int32) -> Bool { vocabulary.kind(token) == .control }
 
   public func kind(of token: Int32) -> TokenKind { vocabulary.kind(token) }
