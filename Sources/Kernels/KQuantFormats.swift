@@ -43,6 +43,23 @@ func sixBitScaleAndMinimum(_ bytes: UnsafeRawPointer, sub: Int) -> (scale: Int, 
   )
 }
 
+/// Run `sub` of a Q4_K or Q5_K block with its unsigned quants: the
+/// super-block's d times the run's scale, and its dmin times the run's
+/// minimum taken off through the activations' half-block sums.
+@inline(__always)
+private func scaledWithMinimum(
+  _ block: UnsafeRawPointer, sub: Int, halves: UnsafePointer<Float>, even: SIMD16<UInt16>,
+  odd: SIMD16<UInt16>
+) -> UnpackedBlock {
+  let factors = block.loadUnaligned(as: SIMD2<UInt16>.self)
+  let (scale, minimum) = sixBitScaleAndMinimum(block + 4, sub: sub)
+  return UnpackedBlock(
+    even: unsafeBitCast(even, to: SIMD16<Int16>.self),
+    odd: unsafeBitCast(odd, to: SIMD16<Int16>.self),
+    scale: halves[Int(factors[0])] * Float(scale), offset: 0,
+    halfOffsets: SIMD2(repeating: -halves[Int(factors[1])] * Float(minimum)))
+}
+
 /// Q4_K: d, dmin, 12 bytes of six-bit scales and minimums, 128 bytes of
 /// nibbles (runs 2k and 2k + 1 share 32 bytes: low and high nibble);
 /// value = d * scale * q - dmin * minimum.
@@ -54,14 +71,8 @@ enum Q4_KFormat: BlockFormat {
   static func unpack(_ block: UnsafeRawPointer, sub: Int, halves: UnsafePointer<Float>)
     -> UnpackedBlock
   {
-    let factors = block.loadUnaligned(as: SIMD2<UInt16>.self)
-    let (scale, minimum) = sixBitScaleAndMinimum(block + 4, sub: sub)
     let quants = byteFields(block + 16 + 32 * (sub >> 1), shift: 4 * (sub & 1), mask: 0xF)
-    return UnpackedBlock(
-      even: unsafeBitCast(quants.even, to: SIMD16<Int16>.self),
-      odd: unsafeBitCast(quants.odd, to: SIMD16<Int16>.self),
-      scale: halves[Int(factors[0])] * Float(scale), offset: 0,
-      halfOffsets: SIMD2(repeating: -halves[Int(factors[1])] * Float(minimum)))
+    return scaledWithMinimum(block, sub: sub, halves: halves, even: quants.even, odd: quants.odd)
   }
 }
 
@@ -75,15 +86,11 @@ enum Q5_KFormat: BlockFormat {
   static func unpack(_ block: UnsafeRawPointer, sub: Int, halves: UnsafePointer<Float>)
     -> UnpackedBlock
   {
-    let factors = block.loadUnaligned(as: SIMD2<UInt16>.self)
-    let (scale, minimum) = sixBitScaleAndMinimum(block + 4, sub: sub)
     let low = byteFields(block + 48 + 32 * (sub >> 1), shift: 4 * (sub & 1), mask: 0xF)
     let high = byteFields(block + 16, shift: sub, mask: 1)
-    return UnpackedBlock(
-      even: unsafeBitCast(low.even | high.even &<< 4, to: SIMD16<Int16>.self),
-      odd: unsafeBitCast(low.odd | high.odd &<< 4, to: SIMD16<Int16>.self),
-      scale: halves[Int(factors[0])] * Float(scale), offset: 0,
-      halfOffsets: SIMD2(repeating: -halves[Int(factors[1])] * Float(minimum)))
+    return scaledWithMinimum(
+      block, sub: sub, halves: halves, even: low.even | high.even &<< 4,
+      odd: low.odd | high.odd &<< 4)
   }
 }
 
