@@ -258,12 +258,10 @@ public final class FolderService {
       writer.withdraw()
       log("stopped while answering \(relative); the file is as it was")
     } else if writing, let result, writer.write(appender.end()), writer.synchronize() {
-      status.recordAnswer(
-        file: relative, tokens: result.statistics.generatedTokens,
-        tokensPerSecond: result.statistics.generatedTokensPerSecond)
       log(
-        "answered \(relative): \(result.statistics.generatedTokens) tokens, "
-          + String(format: "%.1f tokens per second", result.statistics.generatedTokensPerSecond))
+        status.recordAnswer(
+          file: relative, tokens: result.statistics.generatedTokens,
+          tokensPerSecond: result.statistics.generatedTokensPerSecond))
     } else if let error = writer.failure {
       // The disk refused a write (full, or failing): take back what was
       // written, so the file is as the person left it.

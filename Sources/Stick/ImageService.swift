@@ -491,11 +491,9 @@ public final class ImageService {
         try volume.append(write.bytes, to: entry.path)
         written.append(write.path)
         if let answer = write.answer {
-          status.recordAnswer(
-            file: write.name, tokens: answer.tokens, tokensPerSecond: answer.rate)
           log(
-            "answered \(write.name): \(answer.tokens) tokens, "
-              + String(format: "%.1f tokens per second", answer.rate))
+            status.recordAnswer(
+              file: write.name, tokens: answer.tokens, tokensPerSecond: answer.rate))
         } else {
           log("closed the interrupted answer in \(write.name)")
         }

@@ -62,12 +62,14 @@ public struct StatusBoard: Sendable {
     for problem in problems.reversed() { report(problem.description) }
   }
 
+  /// Notes an answer for STATUS.TXT and returns the log's line for it.
+  @discardableResult
   public mutating func recordAnswer(
     file: String, tokens: Int, tokensPerSecond: Double, at date: Date = Date()
-  ) {
-    let rate = String(format: "%.1f", tokensPerSecond)
-    lastAnswer =
-      "\(file) at \(Self.formatter.string(from: date)), \(tokens) tokens, \(rate) tokens per second"
+  ) -> String {
+    let figures = "\(tokens) tokens, \(String(format: "%.1f", tokensPerSecond)) tokens per second"
+    lastAnswer = "\(file) at \(Self.formatter.string(from: date)), \(figures)"
+    return "answered \(file): \(figures)"
   }
 
   private static let formatter: DateFormatter = {
