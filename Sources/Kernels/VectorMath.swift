@@ -105,6 +105,11 @@ public enum VectorMath {
     for index in 0..<count { output[index] += input[index] }
   }
 
+  /// values *= factor
+  public static func scale(_ values: UnsafeMutablePointer<Float>, by factor: Float, count: Int) {
+    for index in 0..<count { values[index] *= factor }
+  }
+
   /// gate = silu(gate) * up, the SwiGLU of a feed-forward block. Runs of 16
   /// take `exponential` and a tail takes `expf`, as in the reference runtime.
   public static func swiGLU(
@@ -119,6 +124,62 @@ public enum VectorMath {
       let value = gate[index]
       gate[index] = value / (1 + expf(-value)) * up[index]
     }
+  }
+
+  /// gate = gelu(gate) * up, the GeGLU of a Gemma feed-forward block, with
+  /// GELU's tanh approximation 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))).
+  /// Since 0.5·(1 + tanh(u)) = 1 / (1 + e^(-2u)), that is x / (1 + e^(-2u)):
+  /// eight lanes at a time with `exponentials`, the tail with `expf`.
+  public static func geGLU(
+    _ gate: UnsafeMutablePointer<Float>, _ up: UnsafePointer<Float>, count: Int
+  ) {
+    let twiceRootTwoOverPi: Float = 2 * 0.797_884_56
+    let cubic: Float = 0.044_715
+    let rawGate = UnsafeMutableRawPointer(gate)
+    let rawUp = UnsafeRawPointer(up)
+    var index = 0
+    while index + 8 <= count {
+      let offset = index * 4
+      let x = rawGate.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+      let u = rawUp.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+      let inner = twiceRootTwoOverPi * x * (1 + cubic * x * x)
+      let result = x / (1 + exponentials(-inner)) * u
+      rawGate.storeBytes(of: result, toByteOffset: offset, as: SIMD8<Float>.self)
+      index += 8
+    }
+    while index < count {
+      let x = gate[index]
+      let inner = twiceRootTwoOverPi * x * (1 + cubic * x * x)
+      gate[index] = x / (1 + expf(-inner)) * up[index]
+      index += 1
+    }
+  }
+
+  /// e^x on eight lanes, by `exponential`'s polynomial; arguments are
+  /// clamped to ±80, where the result is already 0 or infinite for the
+  /// purposes of a gate (e^±80 is within float range, so no lane overflows).
+  @inline(__always)
+  static func exponentials(_ argument: SIMD8<Float>) -> SIMD8<Float> {
+    let x = argument.clamped(
+      lowerBound: SIMD8(repeating: -80), upperBound: SIMD8(repeating: 80))
+    let shifter = SIMD8<Float>(repeating: 0x1.8p23)
+    let n = (x * 0x1.715476p+0 + shifter) - shifter  // round(x / ln 2)
+    let b = x - n * 0x1.62e4p-1 - n * 0x1.7f7d1cp-20
+    let u = b * b
+    let high = 0x1.573e2ep-5 + 0x1.0e4020p-7 * b
+    let middle = 0x1.fffdb6p-2 + 0x1.555e66p-3 * b
+    let low = 1 + 0x1.ffffecp-1 * b
+    let polynomial = low + (middle + high * u) * u
+    // 2^n as a float's bits: n + 127 in the exponent field.
+    let exponent = (SIMD8<Int32>(n, rounding: .towardZero) &+ 127) &<< 23
+    return polynomial * unsafeBitCast(exponent, to: SIMD8<Float>.self)
+  }
+
+  /// cap · tanh(value / cap) on each value: the soft cap Gemma 2 puts on
+  /// attention scores and on its logits.
+  public static func softCap(_ values: UnsafeMutablePointer<Float>, count: Int, cap: Float) {
+    let inverse = 1 / cap
+    for index in 0..<count { values[index] = cap * tanhf(values[index] * inverse) }
   }
 }
 

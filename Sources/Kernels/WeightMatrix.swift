@@ -33,6 +33,22 @@ public struct WeightMatrix: @unchecked Sendable {
     self.rowBytes = rowBytes
   }
 
+  private init(name: String, of matrix: WeightMatrix, rows range: Range<Int>) {
+    self.name = name
+    type = matrix.type
+    data = matrix.data + range.lowerBound * matrix.rowBytes
+    rows = range.count
+    columns = matrix.columns
+    rowBytes = matrix.rowBytes
+  }
+
+  /// The rows in `range` as a matrix of their own, viewed in place: one part
+  /// of a fused tensor (Phi-3's query, key and value rows in one matrix).
+  public func rows(_ range: Range<Int>, name: String) -> WeightMatrix {
+    precondition(range.lowerBound >= 0 && range.upperBound <= rows)
+    return WeightMatrix(name: name, of: self, rows: range)
+  }
+
   /// Whether a product with this matrix reads the 8-bit activations
   /// (`QuantizedVector`) rather than the floats.
   public var takesQuantizedInput: Bool {

@@ -40,6 +40,12 @@ public struct ModelSummary: Sendable {
     problems = []
     if !ModelConfig.supportedArchitectures.contains(architecture) {
       problems.append(ModelError.unsupportedArchitecture(architecture).description)
+    } else {
+      do {
+        _ = try ModelConfig(file: file)
+      } catch {
+        problems.append(error.description)
+      }
     }
     for type in typeMix.map(\.type) where !WeightMatrix.supportedTypes.contains(type) {
       let names = file.tensors.filter { $0.type == type }.map(\.name)

@@ -30,6 +30,9 @@ final class RunState {
   let scores: UnsafeMutablePointer<Float>  // attention weights of one token (heads, context)
   let logits: UnsafeMutablePointer<Float>  // (vocabulary)
   let rotation: UnsafeMutablePointer<Float>  // cos and sin per frequency for each token's position (batch, head size)
+  /// The same for the sliding-window layers when they turn by another rope
+  /// (Gemma 3's local layers); otherwise `rotation` itself.
+  let localRotation: UnsafeMutablePointer<Float>
   /// Attention reads halves: the query per head (query dimension) and the
   /// weights per head over the padded span (heads, value span).
   let queryHalves: UnsafeMutablePointer<UInt16>
@@ -80,6 +83,11 @@ final class RunState {
     scores = buffer(config.headCount * contextLength)
     logits = buffer(vocabularySize)
     rotation = buffer(batch * config.headDimension)
+    if let window = config.slidingWindow, window.rope != config.rope {
+      localRotation = buffer(batch * config.headDimension)
+    } else {
+      localRotation = rotation
+    }
     keyCache = Self.zeroedHalves(cacheCount)
     valueCache = Self.zeroedHalves(valueCount)
     queryHalves = .allocate(capacity: config.queryDimension)

@@ -17,6 +17,8 @@ public final class Transformer: @unchecked Sendable {
   public let contextLength: Int
   public let pool: WorkerPool
   private let state: RunState
+  /// The divisors of the rotary frequencies for this context, if any.
+  private let ropeFactors: FloatVector?
 
   public init(
     file: GGUFFile, contextLength requested: Int? = nil, threads: Int
@@ -25,6 +27,7 @@ public final class Transformer: @unchecked Sendable {
     weights = try Weights(file: file, config: config)
     contextLength = max(
       2, min(requested ?? config.trainedContextLength, config.trainedContextLength))
+    ropeFactors = weights.ropeFactors(contextLength: contextLength, config: config)
     pool = WorkerPool(threads: threads)
     state = RunState(
       config: config, vocabularySize: weights.vocabularySize, contextLength: contextLength)
@@ -90,12 +93,22 @@ public final class Transformer: @unchecked Sendable {
     let dimension = c.embeddingLength
     for (index, token) in tokens.enumerated() {
       precondition(token >= 0 && Int(token) < vocabularySize)
-      weights.tokenEmbedding.dequantizeRow(Int(token), into: s.x + index * dimension)
-      computeRotation(position: position + index, into: s.rotation + index * c.headDimension)
+      let x = s.x + index * dimension
+      weights.tokenEmbedding.dequantizeRow(Int(token), into: x)
+      if let scale = c.embeddingScale { VectorMath.scale(x, by: scale, count: dimension) }
+      let offset = index * c.headDimension
+      computeRotation(c.rope, position: position + index, into: s.rotation + offset)
+      if s.localRotation != s.rotation, let local = c.slidingWindow?.rope {
+        computeRotation(local, position: position + index, into: s.localRotation + offset)
+      }
     }
 
     for (layerIndex, layer) in weights.layers.enumerated() {
-      // Attention: norm, project to q, k, v, rotate, cache, attend, project back.
+      let window = c.window(layer: layerIndex)
+      let rotations = window == nil ? s.rotation : s.localRotation
+
+      // Attention: norm, project to q, k, v, normalize and rotate each
+      // head, cache, attend, project back, (norm,) add.
       normalize(count, weight: layer.attentionNorm)
       multiply(
         s.normalized, count,
@@ -103,31 +116,38 @@ public final class Transformer: @unchecked Sendable {
         Product(layer.key, into: s.keys, bias: layer.keyBias),
         Product(layer.value, into: s.values, bias: layer.valueBias))
       for index in 0..<count {
-        let rotation = s.rotation + index * c.headDimension
+        let rotation = rotations + index * c.headDimension
         for head in 0..<c.headCount {
-          rotate(s.query + index * c.queryDimension + head * c.headDimension, by: rotation)
+          let query = s.query + index * c.queryDimension + head * c.headDimension
+          if let norm = layer.queryNorm { normalizeHead(query, weight: norm) }
+          rotate(query, by: rotation)
         }
-        store(layerIndex: layerIndex, index: index, position: position + index)
+        store(
+          layerIndex: layerIndex, index: index, position: position + index, rotation: rotation,
+          keyNorm: layer.keyNorm)
       }
       for index in 0..<count {
         attend(
-          layerIndex: layerIndex, position: position + index,
+          layerIndex: layerIndex, position: position + index, window: window,
           query: s.query + index * c.queryDimension,
           output: s.attentionOutput + index * c.queryDimension, batched: batchedAttention)
       }
       multiply(s.attentionOutput, count, Product(layer.attentionOutput, into: s.projected))
-      VectorMath.add(s.x, s.projected, count: count * dimension)
+      addToResidual(count, normalizedBy: layer.postAttentionNorm)
 
-      // Feed-forward: norm, SwiGLU, project back.
+      // Feed-forward: norm, gated activation, project back, (norm,) add.
       normalize(count, weight: layer.feedForwardNorm)
       multiply(
         s.normalized, count, Product(layer.gate, into: s.gate), Product(layer.up, into: s.up))
       for index in 0..<count {
         let offset = index * c.feedForwardLength
-        VectorMath.swiGLU(s.gate + offset, s.up + offset, count: c.feedForwardLength)
+        switch c.gateActivation {
+        case .silu: VectorMath.swiGLU(s.gate + offset, s.up + offset, count: c.feedForwardLength)
+        case .gelu: VectorMath.geGLU(s.gate + offset, s.up + offset, count: c.feedForwardLength)
+        }
       }
       multiply(s.gate, count, Product(layer.down, into: s.projected))
-      VectorMath.add(s.x, s.projected, count: count * dimension)
+      addToResidual(count, normalizedBy: layer.postFeedForwardNorm)
     }
 
     guard logits else { return }
@@ -136,6 +156,7 @@ public final class Transformer: @unchecked Sendable {
       s.normalized, s.x + (count - 1) * dimension, weight: weights.outputNorm.pointer,
       count: dimension, epsilon: c.rmsEpsilon)
     multiply(s.normalized, 1, Product(weights.output, into: s.logits))
+    if let cap = c.finalSoftCap { VectorMath.softCap(s.logits, count: vocabularySize, cap: cap) }
   }
 
   /// normalized = rmsNorm(x) * weight for `count` tokens.
@@ -146,6 +167,27 @@ public final class Transformer: @unchecked Sendable {
         state.normalized + index * dimension, state.x + index * dimension,
         weight: weight.pointer, count: dimension, epsilon: config.rmsEpsilon)
     }
+  }
+
+  /// x += projected for `count` tokens, the block's output normalized first
+  /// when the model has a norm there (Gemma's post-norms).
+  private func addToResidual(_ count: Int, normalizedBy norm: FloatVector?) {
+    let dimension = config.embeddingLength
+    if let norm {
+      for index in 0..<count {
+        let projected = state.projected + index * dimension
+        VectorMath.rmsNorm(
+          projected, projected, weight: norm.pointer, count: dimension,
+          epsilon: config.rmsEpsilon)
+      }
+    }
+    VectorMath.add(state.x, state.projected, count: count * dimension)
+  }
+
+  /// One head's query or key, RMS-normalized in place (Qwen 3, Gemma 3).
+  private func normalizeHead(_ head: UnsafeMutablePointer<Float>, weight: FloatVector) {
+    VectorMath.rmsNorm(
+      head, head, weight: weight.pointer, count: config.headDimension, epsilon: config.rmsEpsilon)
   }
 
   /// One matrix product of a layer: where its output goes and its bias.
@@ -211,12 +253,14 @@ public final class Transformer: @unchecked Sendable {
     addBias(third)
   }
 
-  /// Rotates token `index`'s keys, then stores its keys and values at
-  /// `position`: keys contiguous per position, values transposed so each
-  /// dimension runs over positions.
-  private func store(layerIndex: Int, index: Int, position: Int) {
+  /// Normalizes (if the model does) and rotates token `index`'s keys, then
+  /// stores its keys and values at `position`: keys contiguous per position,
+  /// values transposed so each dimension runs over positions.
+  private func store(
+    layerIndex: Int, index: Int, position: Int, rotation: UnsafePointer<Float>,
+    keyNorm: FloatVector?
+  ) {
     let c = config
-    let rotation = state.rotation + index * c.headDimension
     let keyCache = state.keyCache + layerIndex * c.keyValueDimension * contextLength
     let span = state.valueSpan
     let valueCache = state.valueCache + layerIndex * c.keyValueDimension * span
@@ -224,6 +268,7 @@ public final class Transformer: @unchecked Sendable {
     let values = state.values + index * c.keyValueDimension
     for head in 0..<c.keyValueHeadCount {
       let source = keys + head * c.headDimension
+      if let keyNorm { normalizeHead(source, weight: keyNorm) }
       rotate(source, by: rotation)
       let target = keyCache + (head * contextLength + position) * c.headDimension
       VectorMath.convert(source, toHalves: target, count: c.headDimension)
@@ -236,18 +281,21 @@ public final class Transformer: @unchecked Sendable {
   /// Fills a cos/sin table for a position. The angle of pair i is
   /// position * base^(-2i/d), stepped by repeated multiplication as the
   /// reference runtime does, so both rotate by the same float angles.
-  private func computeRotation(position: Int, into rotation: UnsafeMutablePointer<Float>) {
+  private func computeRotation(
+    _ rope: Rope, position: Int, into rotation: UnsafeMutablePointer<Float>
+  ) {
     let pairs = config.headDimension / 2
-    let step = powf(config.ropeBase, -2 / Float(config.headDimension))
+    let step = powf(rope.base, -2 / Float(config.headDimension))
+    let magnitude = config.ropeAttentionFactor
     var theta = Float(position)
     for pair in 0..<pairs {
-      var angle = theta * config.ropeScale
-      if let factors = weights.ropeFrequencyFactors {
-        angle = theta / factors.pointer[pair] * config.ropeScale
+      var angle = theta * rope.scale
+      if let factors = ropeFactors {
+        angle = theta / factors.pointer[pair] * rope.scale
       }
       theta *= step
-      rotation[pair] = cosf(angle)
-      rotation[pairs + pair] = sinf(angle)
+      rotation[pair] = cosf(angle) * magnitude
+      rotation[pairs + pair] = sinf(angle) * magnitude
     }
   }
 
@@ -269,19 +317,26 @@ public final class Transformer: @unchecked Sendable {
   }
 
   /// Scaled dot-product attention of every query head over positions
-  /// 0...position. Query, keys, weights and values meet as halves, and the
-  /// weights run on to the padded span with zeros. `batched` sums the dot
-  /// products as the reference runtime's batched matrix product does.
+  /// 0...position, or the last `window` of them. Query, keys, weights and
+  /// values meet as halves, and the weights run on to the padded span with
+  /// zeros. `batched` sums the dot products as the reference runtime's
+  /// batched matrix product does.
   private func attend(
-    layerIndex: Int, position: Int, query: UnsafeMutablePointer<Float>,
+    layerIndex: Int, position: Int, window: Int?, query: UnsafeMutablePointer<Float>,
     output: UnsafeMutablePointer<Float>, batched: Bool
   ) {
     let c = config
     let length = contextLength
     let valueSpan = state.valueSpan
     let span = state.span(through: position)
+    // The first position attended to; whole runs of `spanMultiple` before it
+    // are left out of the value products, the rest get zero weights.
+    let first = window.map { max(0, position - $0 + 1) } ?? 0
+    let skipped = first / RunState.spanMultiple * RunState.spanMultiple
+    let attended = position - first + 1
     let group = c.headCount / c.keyValueHeadCount
-    let scale = 1 / Float(c.headDimension).squareRoot()
+    let scale = c.attentionScale
+    let softCap = c.attentionSoftCap
     let keyOffset = layerIndex * c.keyValueDimension * length
     let valueOffset = layerIndex * c.keyValueDimension * valueSpan
     let s = Shared((state: state, query: query, output: output))
@@ -295,7 +350,7 @@ public final class Transformer: @unchecked Sendable {
         let keys = state.keyCache + keyOffset + keyValueHead * length * c.headDimension
         let values = state.valueCache + valueOffset + keyValueHead * c.headDimension * valueSpan
         let scores = state.scores + head * length
-        for time in 0...position {
+        for time in first...position {
           let key = keys + time * c.headDimension
           let score =
             batched
@@ -303,17 +358,19 @@ public final class Transformer: @unchecked Sendable {
             : VectorMath.dot(halves: key, query, count: c.headDimension)
           scores[time] = score * scale
         }
-        VectorMath.softmax(scores, count: position + 1)
+        if let softCap { VectorMath.softCap(scores + first, count: attended, cap: softCap) }
+        VectorMath.softmax(scores + first, count: attended)
         let weights = state.weightHalves + head * valueSpan
-        VectorMath.convert(scores, toHalves: weights, count: position + 1)
+        (weights + skipped).update(repeating: 0, count: first - skipped)
+        VectorMath.convert(scores + first, toHalves: weights + first, count: attended)
         (weights + position + 1).update(repeating: 0, count: span - position - 1)
         let output = s.value.output + head * c.headDimension
         for dimension in 0..<c.headDimension {
-          let row = values + dimension * valueSpan
+          let row = values + dimension * valueSpan + skipped
           output[dimension] =
             batched
-            ? VectorMath.laneDot(halves: row, weights, count: span)
-            : VectorMath.dot(halves: row, weights, count: span)
+            ? VectorMath.laneDot(halves: row, weights + skipped, count: span - skipped)
+            : VectorMath.dot(halves: row, weights + skipped, count: span - skipped)
         }
       }
     }

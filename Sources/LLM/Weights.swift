@@ -9,7 +9,9 @@ public struct FloatVector: @unchecked Sendable {
 }
 
 /// One transformer block's weights. Shapes in (rows, columns), as the
-/// products compute them: output = matrix · input.
+/// products compute them: output = matrix · input. Fused tensors (Phi-3's
+/// `attn_qkv` and gate-and-up `ffn_up`) are split into row ranges viewed in
+/// place, so their parts still go through one grouped product.
 public struct LayerWeights: Sendable {
   public let attentionNorm: FloatVector  // (embedding)
   public let query: WeightMatrix  // (heads * head size, embedding)
@@ -18,11 +20,15 @@ public struct LayerWeights: Sendable {
   public let queryBias: FloatVector?  // qwen2 only
   public let keyBias: FloatVector?
   public let valueBias: FloatVector?
+  public let queryNorm: FloatVector?  // (head size), qwen3 and gemma3
+  public let keyNorm: FloatVector?  // (head size)
   public let attentionOutput: WeightMatrix  // (embedding, heads * head size)
+  public let postAttentionNorm: FloatVector?  // (embedding), gemma
   public let feedForwardNorm: FloatVector  // (embedding)
   public let gate: WeightMatrix  // (feed forward, embedding)
   public let up: WeightMatrix  // (feed forward, embedding)
   public let down: WeightMatrix  // (embedding, feed forward)
+  public let postFeedForwardNorm: FloatVector?  // (embedding), gemma
 }
 
 /// All weights, as views over the memory-mapped file: nothing is converted
@@ -36,6 +42,10 @@ public final class Weights: @unchecked Sendable {
   public let output: WeightMatrix  // (vocabulary, embedding); the embedding when tied
   /// Per-dimension divisors of the rotary frequencies (Llama 3.1 style), if any.
   public let ropeFrequencyFactors: FloatVector?
+  /// LongRoPE's divisors (Phi-3 128k): the long ones for contexts beyond
+  /// the original one, the short ones otherwise.
+  public let longContextFactors: FloatVector?
+  public let shortContextFactors: FloatVector?
   private var ownedVectors: [UnsafeMutablePointer<Float>] = []
 
   public init(file: GGUFFile, config: ModelConfig) throws(ModelError) {
@@ -85,39 +95,83 @@ public final class Weights: @unchecked Sendable {
     output =
       file.tensor(named: "output.weight") == nil
       ? tokenEmbedding : try matrix("output.weight", rows: vocabulary, columns: dimension)
-    ropeFrequencyFactors = try optionalVector(
-      "rope_freqs.weight", count: config.headDimension / 2)
+    let pairs = config.headDimension / 2
+    ropeFrequencyFactors = try optionalVector("rope_freqs.weight", count: pairs)
+    longContextFactors = try optionalVector("rope_factors_long.weight", count: pairs)
+    shortContextFactors = try optionalVector("rope_factors_short.weight", count: pairs)
+    if (longContextFactors == nil) != (shortContextFactors == nil) {
+      throw .missingTensor(
+        longContextFactors == nil ? "rope_factors_long.weight" : "rope_factors_short.weight")
+    }
 
+    let queryRows = config.queryDimension
+    let keyValueRows = config.keyValueDimension
+    let feedForward = config.feedForwardLength
     var layers: [LayerWeights] = []
     for index in 0..<config.layerCount {
       let prefix = "blk.\(index)."
+      // Query, key and value: three tensors, or one with their rows in that order.
+      let (query, key, value): (WeightMatrix, WeightMatrix, WeightMatrix)
+      if file.tensor(named: prefix + "attn_qkv.weight") != nil {
+        let name = prefix + "attn_qkv.weight"
+        let fused = try matrix(name, rows: queryRows + 2 * keyValueRows, columns: dimension)
+        query = fused.rows(0..<queryRows, name: name + " (query rows)")
+        key = fused.rows(queryRows..<queryRows + keyValueRows, name: name + " (key rows)")
+        value = fused.rows(
+          queryRows + keyValueRows..<queryRows + 2 * keyValueRows, name: name + " (value rows)")
+      } else {
+        query = try matrix(prefix + "attn_q.weight", rows: queryRows, columns: dimension)
+        key = try matrix(prefix + "attn_k.weight", rows: keyValueRows, columns: dimension)
+        value = try matrix(prefix + "attn_v.weight", rows: keyValueRows, columns: dimension)
+      }
+      // Gate and up: two tensors, or one with the gate's rows first.
+      let (gate, up): (WeightMatrix, WeightMatrix)
+      if config.fusedGateUp {
+        let name = prefix + "ffn_up.weight"
+        let fused = try matrix(name, rows: 2 * feedForward, columns: dimension)
+        gate = fused.rows(0..<feedForward, name: name + " (gate rows)")
+        up = fused.rows(feedForward..<2 * feedForward, name: name + " (up rows)")
+      } else {
+        gate = try matrix(prefix + "ffn_gate.weight", rows: feedForward, columns: dimension)
+        up = try matrix(prefix + "ffn_up.weight", rows: feedForward, columns: dimension)
+      }
+      let headNorms = config.normalizesQueryAndKey
+      let outputNorms = config.normalizesBlockOutputs
       layers.append(
         LayerWeights(
           attentionNorm: try vector(prefix + "attn_norm.weight", count: dimension),
-          query: try matrix(
-            prefix + "attn_q.weight", rows: config.queryDimension, columns: dimension),
-          key: try matrix(
-            prefix + "attn_k.weight", rows: config.keyValueDimension, columns: dimension),
-          value: try matrix(
-            prefix + "attn_v.weight", rows: config.keyValueDimension, columns: dimension),
-          queryBias: try optionalVector(prefix + "attn_q.bias", count: config.queryDimension),
-          keyBias: try optionalVector(prefix + "attn_k.bias", count: config.keyValueDimension),
-          valueBias: try optionalVector(prefix + "attn_v.bias", count: config.keyValueDimension),
+          query: query, key: key, value: value,
+          queryBias: try optionalVector(prefix + "attn_q.bias", count: queryRows),
+          keyBias: try optionalVector(prefix + "attn_k.bias", count: keyValueRows),
+          valueBias: try optionalVector(prefix + "attn_v.bias", count: keyValueRows),
+          queryNorm: headNorms
+            ? try vector(prefix + "attn_q_norm.weight", count: config.headDimension) : nil,
+          keyNorm: headNorms
+            ? try vector(prefix + "attn_k_norm.weight", count: config.headDimension) : nil,
           attentionOutput: try matrix(
-            prefix + "attn_output.weight", rows: dimension, columns: config.queryDimension),
+            prefix + "attn_output.weight", rows: dimension, columns: queryRows),
+          postAttentionNorm: outputNorms
+            ? try vector(prefix + "post_attention_norm.weight", count: dimension) : nil,
           feedForwardNorm: try vector(prefix + "ffn_norm.weight", count: dimension),
-          gate: try matrix(
-            prefix + "ffn_gate.weight", rows: config.feedForwardLength, columns: dimension),
-          up: try matrix(
-            prefix + "ffn_up.weight", rows: config.feedForwardLength, columns: dimension),
-          down: try matrix(
-            prefix + "ffn_down.weight", rows: dimension, columns: config.feedForwardLength)))
+          gate: gate, up: up,
+          down: try matrix(prefix + "ffn_down.weight", rows: dimension, columns: feedForward),
+          postFeedForwardNorm: outputNorms
+            ? try vector(prefix + "post_ffw_norm.weight", count: dimension) : nil))
     }
     self.layers = layers
     self.ownedVectors = owned
   }
 
   public var vocabularySize: Int { tokenEmbedding.rows }
+
+  /// The divisors of the rotary frequencies for a context of `contextLength`
+  /// positions, chosen as llama.cpp does: the file's `rope_freqs`, else
+  /// LongRoPE's long factors beyond the original context and its short ones
+  /// within it, else none.
+  public func ropeFactors(contextLength: Int, config: ModelConfig) -> FloatVector? {
+    if let ropeFrequencyFactors { return ropeFrequencyFactors }
+    return contextLength > config.originalContextLength ? longContextFactors : shortContextFactors
+  }
 
   deinit {
     for vector in ownedVectors { vector.deallocate() }

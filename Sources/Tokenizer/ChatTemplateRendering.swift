@@ -53,11 +53,47 @@ extension ChatTemplate {
     if let defaultSystemPrompt, let first = messages.first, first.role != .system {
       text += "<|im_start|>system\n\(defaultSystemPrompt)<|im_end|>\n"
     }
-    for message in messages {
-      text += "<|im_start|>\(message.role.rawValue)\n\(message.content)<|im_end|>\n"
+    // Qwen 3's template keeps the reasoning of replies only after the last
+    // question: earlier replies lose their `<think>` block.
+    let dropsReasoning = source?.contains("</think>") ?? false
+    let lastQuery =
+      messages.lastIndex {
+        $0.role == .user
+          && !($0.content.hasPrefix("<tool_response>") && $0.content.hasSuffix("</tool_response>"))
+      } ?? messages.count - 1
+    for (index, message) in messages.enumerated() {
+      if dropsReasoning, message.role == .assistant {
+        text +=
+          "<|im_start|>assistant\n"
+          + Self.qwen3Reply(
+            message.content, keepsReasoning: index > lastQuery, isLast: index == messages.count - 1)
+          + "<|im_end|>\n"
+      } else {
+        text += "<|im_start|>\(message.role.rawValue)\n\(message.content)<|im_end|>\n"
+      }
     }
     if addGenerationPrompt { text += "<|im_start|>assistant\n" }
     return text
+  }
+
+  /// A reply as Qwen 3's template writes it: the reasoning (between
+  /// `<think>` and the first `</think>`) and the answer (after the last
+  /// `</think>`) are split apart; the reasoning is written back, in a fresh
+  /// `<think>` block, only for replies after the last question (for the last
+  /// message even when empty).
+  static func qwen3Reply(_ content: String, keepsReasoning: Bool, isLast: Bool) -> String {
+    var answer = content
+    var reasoning = ""
+    let closings = content.ranges(of: "</think>")
+    if let first = closings.first, let last = closings.last {
+      let before = String(content[..<first.lowerBound]).trimmingTrailing("\n")
+      let opened = before.ranges(of: "<think>").last.map { before[$0.upperBound...] }
+      reasoning = String(opened ?? before[...]).trimmingLeading("\n")
+      answer = String(content[last.upperBound...]).trimmingLeading("\n")
+    }
+    guard keepsReasoning, isLast || !reasoning.isEmpty else { return answer }
+    return "<think>\n" + reasoning.trimmingLeading("\n").trimmingTrailing("\n") + "\n</think>\n\n"
+      + answer.trimmingLeading("\n")
   }
 
   private func renderPhi4(_ messages: [ChatMessage]) -> String {
@@ -205,8 +241,14 @@ extension ChatTemplate {
 
   private func renderPhi3(_ messages: [ChatMessage], _ addGenerationPrompt: Bool) -> String {
     var text = templateBeginningOfSequence
-    for message in messages { text += "<|\(message.role.rawValue)|>\n\(message.content)<|end|>\n" }
-    if addGenerationPrompt {
+    for message in messages {
+      // Phi-3.5 skips an empty system message.
+      if message.role == .system && message.content.isEmpty { continue }
+      text += "<|\(message.role.rawValue)|>\n\(message.content)<|end|>\n"
+    }
+    // Phi-3 mini's first template opens the reply after every question.
+    let alwaysOpensReply = !(source?.contains("add_generation_prompt") ?? true)
+    if addGenerationPrompt || (alwaysOpensReply && messages.last?.role == .user) {
       text += "<|assistant|>\n"
     } else if source?.contains("eos_token") ?? false {
       text += endOfSequence
@@ -246,6 +288,18 @@ extension ChatTemplate {
 }
 
 extension String {
+  /// Python's `str.lstrip(characters)`.
+  func trimmingLeading(_ characters: Character) -> String {
+    String(drop { $0 == characters })
+  }
+
+  /// Python's `str.rstrip(characters)`.
+  func trimmingTrailing(_ characters: Character) -> String {
+    var end = endIndex
+    while end > startIndex, self[index(before: end)] == characters { end = index(before: end) }
+    return String(self[..<end])
+  }
+
   /// Python's `str.strip()` (Jinja's `trim`): whitespace off both ends.
   func strippingWhitespace() -> String {
     func isSpace(_ scalar: Unicode.Scalar) -> Bool {

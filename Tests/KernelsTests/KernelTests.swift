@@ -1,3 +1,4 @@
+import Foundation
 import GGUF
 import Testing
 
@@ -155,6 +156,32 @@ struct TestRandom {
     }
     let rms = (Float(1 + 4 + 9 + 16) / 4 + 1e-5).squareRoot()
     for index in 0..<4 { #expect(abs(output[index] - input[index] / rms * weight[index]) < 1e-6) }
+  }
+
+  /// GeGLU against GELU's tanh formula in double, over the range where
+  /// the gate is neither 0 nor x, past both ends, and on every tail length.
+  @Test func geGLUMatchesTheFormula() {
+    for count in [1, 7, 8, 13, 64, 101] {
+      let gate = (0..<count).map { Float($0) / Float(max(count - 1, 1)) * 24 - 12 }
+      let up = (0..<count).map { Float($0 % 5) - 1.5 }
+      var output = gate
+      output.withUnsafeMutableBufferPointer { VectorMath.geGLU($0.baseAddress!, up, count: count) }
+      for index in 0..<count {
+        let x = Double(gate[index])
+        let gelu = 0.5 * x * (1 + tanh((2 / Double.pi).squareRoot() * (x + 0.044715 * x * x * x)))
+        let expected = gelu * Double(up[index])
+        #expect(
+          abs(Double(output[index]) - expected) <= 2e-6 * max(1, abs(expected)),
+          "x = \(x): \(output[index]) for \(expected)")
+      }
+    }
+  }
+
+  @Test func softCapBoundsValues() {
+    var values: [Float] = [-100, -1, 0, 0.5, 3, 1000]
+    values.withUnsafeMutableBufferPointer { VectorMath.softCap($0.baseAddress!, count: 6, cap: 5) }
+    let expected: [Float] = [-5, 5 * tanhf(-0.2), 0, 5 * tanhf(0.1), 5 * tanhf(0.6), 5]
+    for (value, wanted) in zip(values, expected) { #expect(abs(value - wanted) < 1e-6) }
   }
 
   @Test func dotHandlesEveryLength() {

@@ -2,10 +2,11 @@ import Foundation
 import GGUF
 import Kernels
 
-/// Small random-weight models of every shape the engine supports, written
-/// as real GGUF files, and a plain reference forward pass to hold the
-/// engine to. The reference is written from the definitions alone: float
-/// weights, exact rotary angles, no quantized activations, a naive cache.
+/// Small random-weight models of every architecture the engine supports,
+/// written as real GGUF files, and a plain reference forward pass of llama
+/// and qwen2 to hold the engine to (`Reference/forward.py` covers every
+/// architecture). The reference is written from the definitions alone:
+/// float weights, exact rotary angles, no quantized activations, a naive cache.
 struct TinyModel {
   var architecture = "llama"
   var dimension = 64
@@ -28,10 +29,30 @@ struct TinyModel {
   var typeOverrides: [String: TensorType] = [:]
   /// A feed-forward length for the metadata that the tensors do not have.
   var claimedFeedForward: Int?
+  /// A head size other than dimension / heads (as Qwen 3 and Gemma 3 have),
+  /// written as `attention.key_length` and `attention.value_length`.
+  var keyLength: Int?
+  /// `attention.sliding_window`, `attn_logit_softcapping`,
+  /// `final_logit_softcapping` and `rope.freq_base_swa`, when set.
+  var slidingWindow: Int?
+  var attentionSoftCap: Float?
+  var finalSoftCap: Float?
+  var localRopeBase: Float?
+  /// Phi-3's LongRoPE: `rope_factors_long` and `rope_factors_short` tensors,
+  /// the original context length and the attention factor.
+  var longRope: (originalContext: Int, attentionFactor: Float)?
+  /// Scale of the query and key weights: large enough, soft caps bite.
+  var queryKeyScale: Float = 0.3
+  /// More metadata, set last (to test refusals).
+  var extraMetadata: [String: MetadataValue] = [:]
 
-  var headDimension: Int { dimension / headCount }
+  var headDimension: Int { keyLength ?? dimension / headCount }
+  var queryDimension: Int { headCount * headDimension }
   var keyValueDimension: Int { keyValueHeadCount * headDimension }
   var hasBiases: Bool { architecture == "qwen2" }
+  var hasQueryKeyNorms: Bool { architecture == "qwen3" || architecture == "gemma3" }
+  var hasPostNorms: Bool { architecture == "gemma2" || architecture == "gemma3" }
+  var isFused: Bool { architecture == "phi3" }
 
   /// Tensors by name with their float values (as the file stores them, after rounding).
   private(set) var tensors: [String: (dimensions: [Int], values: [Float])] = [:]
@@ -57,10 +78,30 @@ struct TinyModel {
     writer.set(prefix + "context_length", .uint32(UInt32(context)))
     writer.set(prefix + "rope.freq_base", .float32(ropeBase))
     writer.set(prefix + "attention.layer_norm_rms_epsilon", .float32(epsilon))
+    if let keyLength {
+      writer.set(prefix + "attention.key_length", .uint32(UInt32(keyLength)))
+      writer.set(prefix + "attention.value_length", .uint32(UInt32(keyLength)))
+    }
+    if let slidingWindow {
+      writer.set(prefix + "attention.sliding_window", .uint32(UInt32(slidingWindow)))
+    }
+    if let attentionSoftCap {
+      writer.set(prefix + "attn_logit_softcapping", .float32(attentionSoftCap))
+    }
+    if let finalSoftCap { writer.set(prefix + "final_logit_softcapping", .float32(finalSoftCap)) }
+    if let localRopeBase { writer.set(prefix + "rope.freq_base_swa", .float32(localRopeBase)) }
+    if let longRope {
+      writer.set(
+        prefix + "rope.scaling.original_context_length", .uint32(UInt32(longRope.originalContext)))
+      writer.set(prefix + "rope.scaling.attn_factor", .float32(longRope.attentionFactor))
+    }
+    for (key, value) in extraMetadata.sorted(by: { $0.key < $1.key }) { writer.set(key, value) }
     vocabularyWriter(&writer)
 
     tensors = [:]
-    func add(_ name: String, _ dimensions: [Int], scale: Float, type: TensorType) {
+    func add(
+      _ name: String, _ dimensions: [Int], scale: Float, type: TensorType, offset: Float = 0
+    ) {
       let type = mixedTypes[name] ?? type
       let count = dimensions.reduce(1, *)
       if omitted.contains(name) { return }
@@ -69,7 +110,7 @@ struct TinyModel {
         writer.addTensor(name, dimensions: dimensions, type: other, data: bytes)
         return
       }
-      let raw = values(count, scale: scale)
+      let raw = values(count, scale: scale).map { $0 + offset }
       let encoded = Quantize.row(raw, as: type)
       var decoded = [Float](repeating: 0, count: count)
       encoded.withUnsafeBytes { bytes in
@@ -81,29 +122,54 @@ struct TinyModel {
       writer.addTensor(name, dimensions: dimensions, type: type, data: encoded)
     }
     add("token_embd.weight", [dimension, vocabulary], scale: 1, type: weightType)
+    if longRope != nil {
+      // Divisors of the frequencies between 1 and 5, as LongRoPE's are.
+      add("rope_factors_long.weight", [headDimension / 2], scale: 2, type: .f32, offset: 3)
+      add("rope_factors_short.weight", [headDimension / 2], scale: 0.5, type: .f32, offset: 1.5)
+    }
     for layer in 0..<layerCount {
       let p = "blk.\(layer)."
       add(p + "attn_norm.weight", [dimension], scale: 1, type: .f32)
-      add(p + "attn_q.weight", [dimension, dimension], scale: 0.3, type: weightType)
-      add(p + "attn_k.weight", [dimension, keyValueDimension], scale: 0.3, type: weightType)
-      add(p + "attn_v.weight", [dimension, keyValueDimension], scale: 0.3, type: weightType)
+      if isFused {
+        add(
+          p + "attn_qkv.weight", [dimension, queryDimension + 2 * keyValueDimension],
+          scale: queryKeyScale, type: weightType)
+      } else {
+        add(
+          p + "attn_q.weight", [dimension, queryDimension], scale: queryKeyScale, type: weightType)
+        add(
+          p + "attn_k.weight", [dimension, keyValueDimension], scale: queryKeyScale,
+          type: weightType)
+        add(p + "attn_v.weight", [dimension, keyValueDimension], scale: 0.3, type: weightType)
+      }
       if hasBiases {
-        add(p + "attn_q.bias", [dimension], scale: 0.2, type: .f32)
+        add(p + "attn_q.bias", [queryDimension], scale: 0.2, type: .f32)
         add(p + "attn_k.bias", [keyValueDimension], scale: 0.2, type: .f32)
         add(p + "attn_v.bias", [keyValueDimension], scale: 0.2, type: .f32)
       }
-      add(p + "attn_output.weight", [dimension, dimension], scale: 0.3, type: weightType)
+      if hasQueryKeyNorms {
+        add(p + "attn_q_norm.weight", [headDimension], scale: 1, type: .f32)
+        add(p + "attn_k_norm.weight", [headDimension], scale: 1, type: .f32)
+      }
+      add(p + "attn_output.weight", [queryDimension, dimension], scale: 0.3, type: weightType)
+      if hasPostNorms { add(p + "post_attention_norm.weight", [dimension], scale: 1, type: .f32) }
       add(p + "ffn_norm.weight", [dimension], scale: 1, type: .f32)
-      add(p + "ffn_gate.weight", [dimension, feedForward], scale: 0.3, type: weightType)
-      add(p + "ffn_up.weight", [dimension, feedForward], scale: 0.3, type: weightType)
+      if isFused {
+        add(p + "ffn_up.weight", [dimension, 2 * feedForward], scale: 0.3, type: weightType)
+      } else {
+        add(p + "ffn_gate.weight", [dimension, feedForward], scale: 0.3, type: weightType)
+        add(p + "ffn_up.weight", [dimension, feedForward], scale: 0.3, type: weightType)
+      }
       add(p + "ffn_down.weight", [feedForward, dimension], scale: 0.3, type: weightType)
+      if hasPostNorms { add(p + "post_ffw_norm.weight", [dimension], scale: 1, type: .f32) }
     }
     add("output_norm.weight", [dimension], scale: 1, type: .f32)
     if !tiedOutput { add("output.weight", [dimension, vocabulary], scale: 0.5, type: weightType) }
     return writer.bytes()
   }
 
-  /// The reference forward pass over `tokens`, returning each position's logits.
+  /// The reference forward pass over `tokens` (llama and qwen2), returning
+  /// each position's logits.
   func referenceLogits(_ tokens: [Int32]) -> [[Double]] {
     func weight(_ name: String) -> [Double] { tensors[name]!.values.map(Double.init) }
     /// rows x columns matrix stored row-major (ggml's [columns, rows]).
