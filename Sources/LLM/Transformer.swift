@@ -308,12 +308,15 @@ public final class Transformer: @unchecked Sendable {
         VectorMath.convert(scores, toHalves: weights, count: position + 1)
         (weights + position + 1).update(repeating: 0, count: span - position - 1)
         let output = s.value.output + head * c.headDimension
-        for dimension in 0..<c.headDimension {
-          let row = values + dimension * valueSpan
-          output[dimension] =
-            batched
-            ? VectorMath.laneDot(halves: row, weights, count: span)
-            : VectorMath.dot(halves: row, weights, count: span)
+        if batched {
+          for dimension in 0..<c.headDimension {
+            output[dimension] = VectorMath.laneDot(
+              halves: values + dimension * valueSpan, weights, count: span)
+          }
+        } else {
+          VectorMath.dot(
+            halfRows: values, stride: valueSpan, rowCount: c.headDimension, weights, count: span,
+            into: output)
         }
       }
     }
