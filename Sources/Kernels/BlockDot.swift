@@ -17,7 +17,7 @@ enum BlockDot {
   @inline(__always)
   static func dot<Format: BlockFormat>(
     _ format: Format.Type, _ row: UnsafeRawPointer, _ input: QuantizedInput, blocks: Int,
-    halves: UnsafePointer<Float>
+    halves: HalfDecoder
   ) -> Float {
     var lanes = SIMD8<Float>()
     var offsets: Float = 0
@@ -35,7 +35,7 @@ enum BlockDot {
   static func dot4<Format: BlockFormat>(
     _ format: Format.Type, _ row: UnsafeRawPointer,
     _ inputs: (QuantizedInput, QuantizedInput, QuantizedInput, QuantizedInput), blocks: Int,
-    halves: UnsafePointer<Float>
+    halves: HalfDecoder
   ) -> SIMD4<Float> {
     var lanes = (SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>())
     var offsets = SIMD4<Float>()
@@ -58,7 +58,7 @@ enum BlockDot {
   /// of the format) the division and remainder fold away.
   @inline(__always)
   static func unpack<Format: BlockFormat>(
-    _ format: Format.Type, _ row: UnsafeRawPointer, block: Int, halves: UnsafePointer<Float>
+    _ format: Format.Type, _ row: UnsafeRawPointer, block: Int, halves: HalfDecoder
   ) -> UnpackedBlock {
     Format.unpack(
       row + block / Format.subBlocks * Format.blockBytes, sub: block % Format.subBlocks,
@@ -72,7 +72,8 @@ enum BlockDot {
   /// stays below 2^21, exact in float and far inside 32 bits.
   @inline(__always)
   static func accumulate<Format: BlockFormat>(
-    _ format: Format.Type, _ weights: UnpackedBlock, _ input: QuantizedInput, block: Int, lanes: inout SIMD8<Float>,
+    _ format: Format.Type, _ weights: UnpackedBlock, _ input: QuantizedInput, block: Int,
+    lanes: inout SIMD8<Float>,
     offsets: inout Float
   ) {
     let activations = UnsafeRawPointer(input.widened + block * 32)
@@ -143,8 +144,13 @@ enum BlockDot {
     var sums = SIMD8<Float>()
     var index = 0
     while index + 8 <= count {
-      var weights = SIMD8<Float>()
-      for lane in 0..<8 { weights[lane] = Half.toFloat(halves[index + lane]) }
+      #if arch(arm64) || HALF_CONVERSION
+        let weights = SIMD8<Float>(
+          UnsafeRawPointer(halves + index).loadUnaligned(as: SIMD8<Float16>.self))
+      #else
+        var weights = SIMD8<Float>()
+        for lane in 0..<8 { weights[lane] = Half.toFloat(halves[index + lane]) }
+      #endif
       sums += weights * UnsafeRawPointer(input + index).loadUnaligned(as: SIMD8<Float>.self)
       index += 8
     }

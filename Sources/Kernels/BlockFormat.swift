@@ -15,7 +15,7 @@ protocol BlockFormat {
   /// Whether each half of a run of 32 has its own integer scale
   /// (`UnpackedBlock.laneScales`), applied to the integer sums.
   static var hasLaneScales: Bool { get }
-  static func unpack(_ block: UnsafeRawPointer, sub: Int, halves: UnsafePointer<Float>)
+  static func unpack(_ block: UnsafeRawPointer, sub: Int, halves: HalfDecoder)
     -> UnpackedBlock
 }
 
@@ -72,11 +72,11 @@ enum Q4_0Format: BlockFormat {
   static let blockBytes = 18
   static let offsetTerm = OffsetTerm.none
   @inline(__always)
-  static func unpack(_ block: UnsafeRawPointer, sub: Int, halves: UnsafePointer<Float>)
+  static func unpack(_ block: UnsafeRawPointer, sub: Int, halves: HalfDecoder)
     -> UnpackedBlock
   {
     let (even, odd) = unpackNibbles(block + 2, subtract: 8)
-    let scale = halves[Int(block.loadUnaligned(as: UInt16.self))]
+    let scale = halves[block.loadUnaligned(as: UInt16.self)]
     return UnpackedBlock(even: even, odd: odd, scale: scale, offset: 0)
   }
 }
@@ -86,13 +86,13 @@ enum Q4_1Format: BlockFormat {
   static let blockBytes = 20
   static let offsetTerm = OffsetTerm.blockSum
   @inline(__always)
-  static func unpack(_ block: UnsafeRawPointer, sub: Int, halves: UnsafePointer<Float>)
+  static func unpack(_ block: UnsafeRawPointer, sub: Int, halves: HalfDecoder)
     -> UnpackedBlock
   {
     let (even, odd) = unpackNibbles(block + 4, subtract: 0)
     let factors = block.loadUnaligned(as: SIMD2<UInt16>.self)
     return UnpackedBlock(
-      even: even, odd: odd, scale: halves[Int(factors[0])], offset: halves[Int(factors[1])])
+      even: even, odd: odd, scale: halves[factors[0]], offset: halves[factors[1]])
   }
 }
 
@@ -102,11 +102,11 @@ enum Q8_0Format: BlockFormat {
   static let blockBytes = 34
   static let offsetTerm = OffsetTerm.none
   @inline(__always)
-  static func unpack(_ block: UnsafeRawPointer, sub: Int, halves: UnsafePointer<Float>)
+  static func unpack(_ block: UnsafeRawPointer, sub: Int, halves: HalfDecoder)
     -> UnpackedBlock
   {
     let bytes = block.loadUnaligned(fromByteOffset: 2, as: SIMD16<Int16>.self)
-    let scale = halves[Int(block.loadUnaligned(as: UInt16.self))]
+    let scale = halves[block.loadUnaligned(as: UInt16.self)]
     return UnpackedBlock(even: (bytes &<< 8) &>> 8, odd: bytes &>> 8, scale: scale, offset: 0)
   }
 }

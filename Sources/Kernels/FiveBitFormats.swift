@@ -6,12 +6,12 @@ enum Q5_0Format: BlockFormat {
   static let blockBytes = 22
   static let offsetTerm = OffsetTerm.none
   @inline(__always)
-  static func unpack(_ block: UnsafeRawPointer, sub: Int, halves: UnsafePointer<Float>)
+  static func unpack(_ block: UnsafeRawPointer, sub: Int, halves: HalfDecoder)
     -> UnpackedBlock
   {
     let (even, odd) = fiveBitLanes(
       nibbles: block + 6, fifthBits: block.loadUnaligned(fromByteOffset: 2, as: UInt32.self))
-    let scale = halves[Int(block.loadUnaligned(as: UInt16.self))]
+    let scale = halves[block.loadUnaligned(as: UInt16.self)]
     return UnpackedBlock(even: even &- 16, odd: odd &- 16, scale: scale, offset: 0)
   }
 }
@@ -21,14 +21,14 @@ enum Q5_1Format: BlockFormat {
   static let blockBytes = 24
   static let offsetTerm = OffsetTerm.blockSum
   @inline(__always)
-  static func unpack(_ block: UnsafeRawPointer, sub: Int, halves: UnsafePointer<Float>)
+  static func unpack(_ block: UnsafeRawPointer, sub: Int, halves: HalfDecoder)
     -> UnpackedBlock
   {
     let (even, odd) = fiveBitLanes(
       nibbles: block + 8, fifthBits: block.loadUnaligned(fromByteOffset: 4, as: UInt32.self))
     let factors = block.loadUnaligned(as: SIMD2<UInt16>.self)
     return UnpackedBlock(
-      even: even, odd: odd, scale: halves[Int(factors[0])], offset: halves[Int(factors[1])])
+      even: even, odd: odd, scale: halves[factors[0]], offset: halves[factors[1]])
   }
 }
 

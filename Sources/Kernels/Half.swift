@@ -1,8 +1,11 @@
 /// Half-precision (IEEE binary16) to single-precision conversion.
 ///
-/// Block scales are stored as halves. Without F16C (x86 built for the
-/// baseline target) a `Float16` conversion is a library call costing more
-/// than the block's arithmetic, so the 65,536 possible values are tabled once.
+/// Every 64-bit Arm converts halves in hardware, and so does x86 with F16C,
+/// which a tuned build declares with `-D HALF_CONVERSION` (`scripts/build`):
+/// there `Float16` conversions are single instructions, also on SIMD vectors.
+/// Elsewhere a `Float16` conversion is a library call costing more than a
+/// block's arithmetic, so the 65,536 possible values are tabled once and
+/// rounding to half is done with integer arithmetic.
 public enum Half {
   // Filled once on first use and only read after that.
   nonisolated(unsafe) public static let table: UnsafePointer<Float> = {
@@ -12,10 +15,26 @@ public enum Half {
   }()
 
   @inline(__always)
-  public static func toFloat(_ bits: UInt16) -> Float { table[Int(bits)] }
+  public static func toFloat(_ bits: UInt16) -> Float {
+    #if arch(arm64) || HALF_CONVERSION
+      Float(Float16(bitPattern: bits))
+    #else
+      table[Int(bits)]
+    #endif
+  }
 
   /// Rounds to the nearest half, ties to even.
+  @inline(__always)
   public static func fromFloat(_ value: Float) -> UInt16 {
+    #if arch(arm64) || HALF_CONVERSION
+      Float16(value).bitPattern
+    #else
+      roundToHalf(value)
+    #endif
+  }
+
+  /// Rounding to half by integer arithmetic, ties to even.
+  static func roundToHalf(_ value: Float) -> UInt16 {
     let bits = value.bitPattern
     let sign = UInt16((bits >> 16) & 0x8000)
     let exponent = Int((bits >> 23) & 0xFF)
@@ -57,6 +76,25 @@ public enum Half {
     }
     return Float(bitPattern: sign | UInt32(exponent - 15 + 127) << 23 | (mantissa << 13))
   }
+}
+
+/// Decodes block scales in the hot loops: the CPU's own conversion where it
+/// has one, else `Half.table`, whose address is taken once here so the
+/// loops check no lazily made global per block.
+public struct HalfDecoder {
+  #if arch(arm64) || HALF_CONVERSION
+    public init() {}
+
+    @inline(__always)
+    public subscript(bits: UInt16) -> Float { Float(Float16(bitPattern: bits)) }
+  #else
+    let table: UnsafePointer<Float>
+
+    public init() { table = Half.table }
+
+    @inline(__always)
+    public subscript(bits: UInt16) -> Float { table[Int(bits)] }
+  #endif
 }
 
 /// bfloat16 is the top half of a float's bits.

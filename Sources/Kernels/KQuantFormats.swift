@@ -48,7 +48,7 @@ func sixBitScaleAndMinimum(_ bytes: UnsafeRawPointer, sub: Int) -> (scale: Int, 
 /// minimum taken off through the activations' half-block sums.
 @inline(__always)
 private func scaledWithMinimum(
-  _ block: UnsafeRawPointer, sub: Int, halves: UnsafePointer<Float>, even: SIMD16<UInt16>,
+  _ block: UnsafeRawPointer, sub: Int, halves: HalfDecoder, even: SIMD16<UInt16>,
   odd: SIMD16<UInt16>
 ) -> UnpackedBlock {
   let factors = block.loadUnaligned(as: SIMD2<UInt16>.self)
@@ -56,8 +56,8 @@ private func scaledWithMinimum(
   return UnpackedBlock(
     even: unsafeBitCast(even, to: SIMD16<Int16>.self),
     odd: unsafeBitCast(odd, to: SIMD16<Int16>.self),
-    scale: halves[Int(factors[0])] * Float(scale), offset: 0,
-    halfOffsets: SIMD2(repeating: -halves[Int(factors[1])] * Float(minimum)))
+    scale: halves[factors[0]] * Float(scale), offset: 0,
+    halfOffsets: SIMD2(repeating: -halves[factors[1]] * Float(minimum)))
 }
 
 /// Q4_K: d, dmin, 12 bytes of six-bit scales and minimums, 128 bytes of
@@ -68,7 +68,7 @@ enum Q4_KFormat: BlockFormat {
   static let subBlocks = 8
   static let offsetTerm = OffsetTerm.halfBlockSums
   @inline(__always)
-  static func unpack(_ block: UnsafeRawPointer, sub: Int, halves: UnsafePointer<Float>)
+  static func unpack(_ block: UnsafeRawPointer, sub: Int, halves: HalfDecoder)
     -> UnpackedBlock
   {
     let quants = byteFields(block + 16 + 32 * (sub >> 1), shift: 4 * (sub & 1), mask: 0xF)
@@ -83,7 +83,7 @@ enum Q5_KFormat: BlockFormat {
   static let subBlocks = 8
   static let offsetTerm = OffsetTerm.halfBlockSums
   @inline(__always)
-  static func unpack(_ block: UnsafeRawPointer, sub: Int, halves: UnsafePointer<Float>)
+  static func unpack(_ block: UnsafeRawPointer, sub: Int, halves: HalfDecoder)
     -> UnpackedBlock
   {
     let low = byteFields(block + 48 + 32 * (sub >> 1), shift: 4 * (sub & 1), mask: 0xF)
@@ -105,7 +105,7 @@ enum Q6_KFormat: BlockFormat {
   static let offsetTerm = OffsetTerm.none
   static let hasLaneScales = true
   @inline(__always)
-  static func unpack(_ block: UnsafeRawPointer, sub: Int, halves: UnsafePointer<Float>)
+  static func unpack(_ block: UnsafeRawPointer, sub: Int, halves: HalfDecoder)
     -> UnpackedBlock
   {
     let half = sub >> 2
@@ -117,7 +117,7 @@ enum Q6_KFormat: BlockFormat {
     let odd = unsafeBitCast(low.odd | high.odd &<< 4, to: SIMD16<Int16>.self)
     return UnpackedBlock(
       even: even &- 32, odd: odd &- 32,
-      scale: halves[Int(block.loadUnaligned(fromByteOffset: 208, as: UInt16.self))], offset: 0,
+      scale: halves[block.loadUnaligned(fromByteOffset: 208, as: UInt16.self)], offset: 0,
       laneScales: SIMD8(
         lowHalf: SIMD4(repeating: Int32(scales[0])), highHalf: SIMD4(repeating: Int32(scales[1]))))
   }
@@ -133,7 +133,7 @@ enum Q3_KFormat: BlockFormat {
   static let offsetTerm = OffsetTerm.none
   static let hasLaneScales = true
   @inline(__always)
-  static func unpack(_ block: UnsafeRawPointer, sub: Int, halves: UnsafePointer<Float>)
+  static func unpack(_ block: UnsafeRawPointer, sub: Int, halves: HalfDecoder)
     -> UnpackedBlock
   {
     let low = byteFields(block + 32 + 32 * (sub >> 2), shift: 2 * (sub & 3), mask: 3)
@@ -144,7 +144,7 @@ enum Q3_KFormat: BlockFormat {
     let second = Int32(q3KScale(block + 96, 2 * sub + 1)) - 32
     return UnpackedBlock(
       even: even &- 4, odd: odd &- 4,
-      scale: halves[Int(block.loadUnaligned(fromByteOffset: 108, as: UInt16.self))], offset: 0,
+      scale: halves[block.loadUnaligned(fromByteOffset: 108, as: UInt16.self)], offset: 0,
       laneScales: SIMD8(lowHalf: SIMD4(repeating: first), highHalf: SIMD4(repeating: second)))
   }
 }
@@ -171,17 +171,17 @@ enum Q2_KFormat: BlockFormat {
   static let offsetTerm = OffsetTerm.halfBlockSums
   static let hasLaneScales = true
   @inline(__always)
-  static func unpack(_ block: UnsafeRawPointer, sub: Int, halves: UnsafePointer<Float>)
+  static func unpack(_ block: UnsafeRawPointer, sub: Int, halves: HalfDecoder)
     -> UnpackedBlock
   {
     let quants = byteFields(block + 16 + 32 * (sub >> 2), shift: 2 * (sub & 3), mask: 3)
     let scales = block.loadUnaligned(fromByteOffset: 2 * sub, as: SIMD2<UInt8>.self)
     let factors = block.loadUnaligned(fromByteOffset: 80, as: SIMD2<UInt16>.self)
-    let minimumScale = -halves[Int(factors[1])]
+    let minimumScale = -halves[factors[1]]
     return UnpackedBlock(
       even: unsafeBitCast(quants.even, to: SIMD16<Int16>.self),
       odd: unsafeBitCast(quants.odd, to: SIMD16<Int16>.self),
-      scale: halves[Int(factors[0])], offset: 0,
+      scale: halves[factors[0]], offset: 0,
       halfOffsets: SIMD2(
         minimumScale * Float(scales[0] >> 4), minimumScale * Float(scales[1] >> 4)),
       laneScales: SIMD8(

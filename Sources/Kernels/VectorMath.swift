@@ -61,9 +61,17 @@ public enum VectorMath {
     var start = 0
     while start < count {
       var run = SIMD16<Float>()
-      for lane in 0..<min(16, count - start) {
-        run[lane] = exponential(values[start + lane] - largest)
-        values[start + lane] = run[lane]
+      if start + 16 <= count,
+        let whole = exponentials(
+          UnsafeRawPointer(values + start).loadUnaligned(as: SIMD16<Float>.self) - largest)
+      {
+        run = whole
+        UnsafeMutableRawPointer(values + start).storeBytes(of: run, as: SIMD16<Float>.self)
+      } else {
+        for lane in 0..<min(16, count - start) {
+          run[lane] = exponential(values[start + lane] - largest)
+          values[start + lane] = run[lane]
+        }
       }
       total += Double(sixteenLaneSum(run))
       start += 16
@@ -79,7 +87,9 @@ public enum VectorMath {
   public static func exponential(_ x: Float) -> Float {
     let shifter: Float = 0x1.8p23
     let n = shifter.addingProduct(x, 0x1.715476p+0) - shifter  // round(x / ln 2)
-    if abs(n) > 192 { return n > 0 ? .infinity : 0 }
+    // Beyond ±192 halvings the result is 0 or infinite; a NaN (a broken
+    // model's) also stops here rather than trapping below.
+    guard abs(n) <= 192 else { return n > 0 ? .infinity : 0 }
     let b = x.addingProduct(-n, 0x1.62e4p-1).addingProduct(-n, 0x1.7f7d1cp-20)
     let u = b * b
     let high = Float(0x1.573e2ep-5).addingProduct(0x1.0e4020p-7, b)
@@ -87,6 +97,34 @@ public enum VectorMath {
     let low = Float(1).addingProduct(0x1.ffffecp-1, b)
     let polynomial = low.addingProduct(middle.addingProduct(high, u), u)
     return Float(sign: .plus, exponent: Int(n), significand: polynomial)
+  }
+
+  /// `exponential` of sixteen values at once, lane for lane the same floats, or nil when a lane's power of two falls outside the normal
+  /// range (results near 0 or infinity), which `exponential` handles one by
+  /// one. The polynomial needs fused multiply-adds in vector form, so
+  /// targets without one (x86 built for the baseline) always take nil.
+  @inline(__always)
+  static func exponentials(_ x: SIMD16<Float>) -> SIMD16<Float>? {
+    #if arch(arm64) || FUSED_MULTIPLY_ADD
+      let shifter = SIMD16<Float>(repeating: 0x1.8p23)
+      let shifted = shifter.addingProduct(x, 0x1.715476p+0)
+      let n = shifted - shifter
+      // The whole number n sits in the low bits of `shifted`; 2^n is a
+      // normal float for n in -126...127, that is n + 126 in 0...253 (a
+      // negative one wraps far above as unsigned; so does a NaN's garbage).
+      let exponents = unsafeBitCast(shifted, to: SIMD16<UInt32>.self) &- (0x4B40_0000 - 126)
+      guard exponents.max() <= 253 else { return nil }
+      let b = x.addingProduct(-n, 0x1.62e4p-1).addingProduct(-n, 0x1.7f7d1cp-20)
+      let u = b * b
+      let high = SIMD16<Float>(repeating: 0x1.573e2ep-5).addingProduct(0x1.0e4020p-7, b)
+      let middle = SIMD16<Float>(repeating: 0x1.fffdb6p-2).addingProduct(0x1.555e66p-3, b)
+      let low = SIMD16<Float>(repeating: 1).addingProduct(0x1.ffffecp-1, b)
+      let polynomial = low.addingProduct(middle.addingProduct(high, u), u)
+      let powers = unsafeBitCast((exponents &+ 1) &<< 23, to: SIMD16<Float>.self)  // 2^n
+      return polynomial * powers
+    #else
+      return nil
+    #endif
   }
 
   /// Adds 16 lanes as the reference runtime's 512-bit reduction does:
@@ -116,9 +154,20 @@ public enum VectorMath {
     _ gate: UnsafeMutablePointer<Float>, _ up: UnsafePointer<Float>, count: Int
   ) {
     let vectorized = count & ~15
-    for index in 0..<vectorized {
-      let value = gate[index]
-      gate[index] = value / (1 + exponential(-value)) * up[index]
+    var index = 0
+    while index < vectorized {
+      let values = UnsafeRawPointer(gate + index).loadUnaligned(as: SIMD16<Float>.self)
+      if let exponentials = exponentials(-values) {
+        let ups = UnsafeRawPointer(up + index).loadUnaligned(as: SIMD16<Float>.self)
+        UnsafeMutableRawPointer(gate + index).storeBytes(
+          of: values / (1 + exponentials) * ups, as: SIMD16<Float>.self)
+      } else {
+        for lane in index..<index + 16 {
+          let value = gate[lane]
+          gate[lane] = value / (1 + exponential(-value)) * up[lane]
+        }
+      }
+      index += 16
     }
     for index in vectorized..<count {
       let value = gate[index]
@@ -129,50 +178,34 @@ public enum VectorMath {
   /// gate = gelu(gate) * up, the GeGLU of a Gemma feed-forward block, with
   /// GELU's tanh approximation 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))).
   /// Since 0.5·(1 + tanh(u)) = 1 / (1 + e^(-2u)), that is x / (1 + e^(-2u)):
-  /// eight lanes at a time with `exponentials`, the tail with `expf`.
+  /// sixteen lanes at a time with `exponentials`, the rest with `exponential`.
   public static func geGLU(
     _ gate: UnsafeMutablePointer<Float>, _ up: UnsafePointer<Float>, count: Int
   ) {
     let twiceRootTwoOverPi: Float = 2 * 0.797_884_56
     let cubic: Float = 0.044_715
-    let rawGate = UnsafeMutableRawPointer(gate)
-    let rawUp = UnsafeRawPointer(up)
-    var index = 0
-    while index + 8 <= count {
-      let offset = index * 4
-      let x = rawGate.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
-      let u = rawUp.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
-      let inner = twiceRootTwoOverPi * x * (1 + cubic * x * x)
-      let result = x / (1 + exponentials(-inner)) * u
-      rawGate.storeBytes(of: result, toByteOffset: offset, as: SIMD8<Float>.self)
-      index += 8
-    }
-    while index < count {
+    func one(_ index: Int) {
       let x = gate[index]
       let inner = twiceRootTwoOverPi * x * (1 + cubic * x * x)
-      gate[index] = x / (1 + expf(-inner)) * up[index]
+      gate[index] = x / (1 + exponential(-inner)) * up[index]
+    }
+    var index = 0
+    while index + 16 <= count {
+      let x = UnsafeRawPointer(gate + index).loadUnaligned(as: SIMD16<Float>.self)
+      let inner = twiceRootTwoOverPi * x * (1 + cubic * x * x)
+      if let exponentials = exponentials(-inner) {
+        let ups = UnsafeRawPointer(up + index).loadUnaligned(as: SIMD16<Float>.self)
+        UnsafeMutableRawPointer(gate + index).storeBytes(
+          of: x / (1 + exponentials) * ups, as: SIMD16<Float>.self)
+      } else {
+        for lane in index..<index + 16 { one(lane) }
+      }
+      index += 16
+    }
+    while index < count {
+      one(index)
       index += 1
     }
-  }
-
-  /// e^x on eight lanes, by `exponential`'s polynomial; arguments are
-  /// clamped to ±80, where the result is already 0 or infinite for the
-  /// purposes of a gate (e^±80 is within float range, so no lane overflows).
-  @inline(__always)
-  static func exponentials(_ argument: SIMD8<Float>) -> SIMD8<Float> {
-    let x = argument.clamped(
-      lowerBound: SIMD8(repeating: -80), upperBound: SIMD8(repeating: 80))
-    let shifter = SIMD8<Float>(repeating: 0x1.8p23)
-    let n = (x * 0x1.715476p+0 + shifter) - shifter  // round(x / ln 2)
-    let b = x - n * 0x1.62e4p-1 - n * 0x1.7f7d1cp-20
-    let u = b * b
-    let high = 0x1.573e2ep-5 + 0x1.0e4020p-7 * b
-    let middle = 0x1.fffdb6p-2 + 0x1.555e66p-3 * b
-    let low = 1 + 0x1.ffffecp-1 * b
-    let polynomial = low + (middle + high * u) * u
-    // 2^n as a float's bits: n + 127 in the exponent field.
-    let exponent = (SIMD8<Int32>(n, rounding: .towardZero) &+ 127) &<< 23
-    return polynomial * unsafeBitCast(exponent, to: SIMD8<Float>.self)
   }
 
   /// cap · tanh(value / cap) on each value: the soft cap Gemma 2 puts on
@@ -187,16 +220,60 @@ public enum VectorMath {
 /// which halves in size this way (the reference runtime stores it so too).
 extension VectorMath {
   /// Σ a[i] * b[i] over two half vectors, summed as the reference CPU
-  /// runtime does: whole runs of 64 into four 16-lane float accumulators
-  /// (the products of halves are exact in float), folded and reduced by
-  /// `sixteenLaneSum`; the rest added one by one in double.
+  /// runtime does: whole runs of 64 by `runsOf64`, the rest added one by
+  /// one in double.
   public static func dot(
     halves a: UnsafePointer<UInt16>, _ b: UnsafePointer<UInt16>, count: Int
   ) -> Float {
     let whole = count & ~63
+    var total = Double(runsOf64(a, b, count: whole))
+    for index in whole..<count {
+      total += Double(Half.toFloat(a[index]) * Half.toFloat(b[index]))
+    }
+    return Float(total)
+  }
+
+  /// `dot(halves:_:count:)` of each of `rowCount` rows, `stride` apart,
+  /// with the same `weights`, bit for bit. The tail past the runs of 64,
+  /// which that sums one product at a time in double, is summed here for
+  /// eight rows at once, a lane per row: each row's sum keeps its order,
+  /// and the rows no longer wait on each other's additions.
+  public static func dot(
+    halfRows rows: UnsafePointer<UInt16>, stride: Int, rowCount: Int,
+    _ weights: UnsafePointer<UInt16>, count: Int, into output: UnsafeMutablePointer<Float>
+  ) {
+    let whole = count & ~63
+    var first = 0
+    while first < rowCount {
+      let lanes = min(8, rowCount - first)
+      var totals = SIMD8<Double>()
+      for lane in 0..<lanes {
+        totals[lane] = Double(runsOf64(rows + (first + lane) * stride, weights, count: whole))
+      }
+      for index in whole..<count {
+        var values = SIMD8<Double>()
+        for lane in 0..<lanes {
+          values[lane] = Double(Half.toFloat(rows[(first + lane) * stride + index]))
+        }
+        // Products of halves are exact, in float as in double.
+        totals += values * Double(Half.toFloat(weights[index]))
+      }
+      for lane in 0..<lanes { output[first + lane] = Float(totals[lane]) }
+      first += 8
+    }
+  }
+
+  /// The whole runs of 64 of a half dot product (`count` a multiple of 64),
+  /// as the reference runtime sums them: four 16-lane float accumulators
+  /// (products of halves are exact in float), folded and reduced by
+  /// `sixteenLaneSum`.
+  @inline(__always)
+  private static func runsOf64(
+    _ a: UnsafePointer<UInt16>, _ b: UnsafePointer<UInt16>, count: Int
+  ) -> Float {
     var sums = (HalfLanes(), HalfLanes(), HalfLanes(), HalfLanes())
     var index = 0
-    while index < whole {
+    while index < count {
       sums.0.add(a + index, b + index)
       sums.1.add(a + index + 16, b + index + 16)
       sums.2.add(a + index + 32, b + index + 32)
@@ -204,13 +281,7 @@ extension VectorMath {
       index += 64
     }
     let folded = (sums.0.lanes + sums.2.lanes) + (sums.1.lanes + sums.3.lanes)
-    var total = Double(sixteenLaneSum(folded))
-    let table = Half.table
-    while index < count {
-      total += Double(table[Int(a[index])] * table[Int(b[index])])
-      index += 1
-    }
-    return Float(total)
+    return sixteenLaneSum(folded)
   }
 
   /// Σ a[i] * b[i] over two half vectors, summed as the reference CPU
@@ -230,53 +301,85 @@ extension VectorMath {
     return sixteenLaneSum(sums.lanes)
   }
 
-  /// Stores floats as halves.
+  /// Stores floats as halves, rounded to nearest, ties to even.
   public static func convert(
     _ input: UnsafePointer<Float>, toHalves output: UnsafeMutablePointer<UInt16>, count: Int
   ) {
-    for index in 0..<count { output[index] = Half.fromFloat(input[index]) }
+    var index = 0
+    #if arch(arm64) || HALF_CONVERSION
+      while index + 8 <= count {
+        let floats = UnsafeRawPointer(input + index).loadUnaligned(as: SIMD8<Float>.self)
+        UnsafeMutableRawPointer(output + index).storeBytes(
+          of: SIMD8<Float16>(floats), as: SIMD8<Float16>.self)
+        index += 8
+      }
+    #endif
+    while index < count {
+      output[index] = Half.fromFloat(input[index])
+      index += 1
+    }
   }
 }
 
 /// Sixteen float accumulators of products of halves, lane i taking element
-/// i of each run of 16. Two halves are loaded as one 32-bit lane and widened
-/// by shifts, so the even and the odd elements are kept apart and put back
-/// in order only at the end: each lane sums the same products in the same
-/// order as a plain 16-lane loop would.
+/// i of each run of 16. Where the CPU converts halves, sixteen are loaded
+/// and converted at once. Elsewhere two halves are loaded as one 32-bit lane
+/// and widened by shifts, so the even and the odd elements are kept apart
+/// and put back in order only at the end: each lane sums the same products
+/// in the same order either way.
 struct HalfLanes {
-  var even = SIMD8<Float>()
-  var odd = SIMD8<Float>()
+  #if arch(arm64) || HALF_CONVERSION
+    var lanes = SIMD16<Float>()
 
-  @inline(__always)
-  mutating func add(_ a: UnsafePointer<UInt16>, _ b: UnsafePointer<UInt16>) {
-    let left = UnsafeRawPointer(a).loadUnaligned(as: SIMD8<UInt32>.self)
-    let right = UnsafeRawPointer(b).loadUnaligned(as: SIMD8<UInt32>.self)
-    even += Self.floats(left & 0xFFFF) * Self.floats(right & 0xFFFF)
-    odd += Self.floats(left &>> 16) * Self.floats(right &>> 16)
-  }
-
-  /// The sixteen lanes in element order.
-  var lanes: SIMD16<Float> {
-    var result = SIMD16<Float>()
-    for lane in 0..<8 {
-      result[2 * lane] = even[lane]
-      result[2 * lane + 1] = odd[lane]
+    @inline(__always)
+    mutating func add(_ a: UnsafePointer<UInt16>, _ b: UnsafePointer<UInt16>) {
+      lanes += Self.floats(a) * Self.floats(b)
     }
-    return result
-  }
 
-  /// Halves (in the low 16 bits of each lane) to floats, exactly: the
-  /// exponent and mantissa are moved into place and the exponent bias fixed
-  /// by a power-of-two product, which also makes half subnormals normal
-  /// floats. Infinities and NaNs get the float's all-ones exponent, by
-  /// integer arithmetic (vector comparisons are slow in Swift).
-  @inline(__always)
-  static func floats(_ bits: SIMD8<UInt32>) -> SIMD8<Float> {
-    let magnitude = (bits & 0x7FFF) &<< 13
-    let scaled = unsafeBitCast(magnitude, to: SIMD8<Float>.self) * 0x1p112
-    // All ones where the half's exponent is all ones, else zero.
-    let special = SIMD8<UInt32>() &- ((((bits & 0x7C00) &+ 0x0400) & 0x8000) &>> 15)
-    let result = unsafeBitCast(scaled, to: SIMD8<UInt32>.self) | (special & 0x7F80_0000)
-    return unsafeBitCast(result | ((bits & 0x8000) &<< 16), to: SIMD8<Float>.self)
-  }
+    /// Sixteen halves as floats, eight at a time (the width the compiler
+    /// turns into single conversion instructions).
+    @inline(__always)
+    static func floats(_ halves: UnsafePointer<UInt16>) -> SIMD16<Float> {
+      let raw = UnsafeRawPointer(halves)
+      return SIMD16(
+        lowHalf: SIMD8<Float>(raw.loadUnaligned(as: SIMD8<Float16>.self)),
+        highHalf: SIMD8<Float>(raw.loadUnaligned(fromByteOffset: 16, as: SIMD8<Float16>.self)))
+    }
+  #else
+    var even = SIMD8<Float>()
+    var odd = SIMD8<Float>()
+
+    @inline(__always)
+    mutating func add(_ a: UnsafePointer<UInt16>, _ b: UnsafePointer<UInt16>) {
+      let left = UnsafeRawPointer(a).loadUnaligned(as: SIMD8<UInt32>.self)
+      let right = UnsafeRawPointer(b).loadUnaligned(as: SIMD8<UInt32>.self)
+      even += Self.floats(left & 0xFFFF) * Self.floats(right & 0xFFFF)
+      odd += Self.floats(left &>> 16) * Self.floats(right &>> 16)
+    }
+
+    /// The sixteen lanes in element order.
+    var lanes: SIMD16<Float> {
+      var result = SIMD16<Float>()
+      for lane in 0..<8 {
+        result[2 * lane] = even[lane]
+        result[2 * lane + 1] = odd[lane]
+      }
+      return result
+    }
+
+    /// Halves (in the low 16 bits of each lane) to floats, exactly: the
+    /// exponent and mantissa are moved into place and the exponent bias fixed
+    /// by a power-of-two product, which also makes half subnormals normal
+    /// floats. Infinities and NaNs get the float's all-ones exponent, by
+    /// integer arithmetic (vector comparisons are slow in Swift).
+    @inline(__always)
+    static func floats(_ bits: SIMD8<UInt32>) -> SIMD8<Float> {
+      let magnitude = (bits & 0x7FFF) &<< 13
+      let scaled = unsafeBitCast(magnitude, to: SIMD8<Float>.self) * 0x1p112
+      // All ones where the half's exponent is all ones, else zero.
+      let special = SIMD8<UInt32>() &- ((((bits & 0x7C00) &+ 0x0400) & 0x8000) &>> 15)
+      let result = unsafeBitCast(scaled, to: SIMD8<UInt32>.self) | (special & 0x7F80_0000)
+      return unsafeBitCast(result | ((bits & 0x8000) &<< 16), to: SIMD8<Float>.self)
+    }
+  #endif
 }

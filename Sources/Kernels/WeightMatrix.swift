@@ -99,7 +99,7 @@ public struct WeightMatrix: @unchecked Sendable {
     _ output: UnsafeMutablePointer<Float>, _ range: Range<Int>
   ) {
     let blocks = columns / QuantizedVector.blockElements
-    let halves = Half.table
+    let halves = HalfDecoder()
     for row in range {
       let weights = data + row * rowBytes
       var token = 0

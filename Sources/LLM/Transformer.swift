@@ -365,12 +365,16 @@ public final class Transformer: @unchecked Sendable {
         VectorMath.convert(scores + first, toHalves: weights + first, count: attended)
         (weights + position + 1).update(repeating: 0, count: span - position - 1)
         let output = s.value.output + head * c.headDimension
-        for dimension in 0..<c.headDimension {
-          let row = values + dimension * valueSpan + skipped
-          output[dimension] =
-            batched
-            ? VectorMath.laneDot(halves: row, weights + skipped, count: span - skipped)
-            : VectorMath.dot(halves: row, weights + skipped, count: span - skipped)
+        if batched {
+          for dimension in 0..<c.headDimension {
+            output[dimension] = VectorMath.laneDot(
+              halves: values + dimension * valueSpan + skipped, weights + skipped,
+              count: span - skipped)
+          }
+        } else {
+          VectorMath.dot(
+            halfRows: values + skipped, stride: valueSpan, rowCount: c.headDimension,
+            weights + skipped, count: span - skipped, into: output)
         }
       }
     }

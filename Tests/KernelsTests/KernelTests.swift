@@ -147,6 +147,62 @@ struct TestRandom {
     #expect(values[3] > 0.999)
   }
 
+  /// Sixteen exponentials at once give the one-at-a-time floats exactly;
+  /// where a lane's power of two leaves the normal range the whole run is
+  /// handed back to the scalar code.
+  @Test func vectorExponentialsMatchTheScalarOnes() {
+    var random = TestRandom(state: 11)
+    var vectorized = 0
+    for scale: Float in [0.01, 1, 10, 60, 90, 200] {
+      for _ in 0..<500 {
+        let x = SIMD16<Float>(random.values(16, scale: scale))
+        guard let lanes = VectorMath.exponentials(x) else {
+          let inRange = (0..<16).allSatisfy { abs(x[$0]) < 87 }
+          #expect(!inRange, "a run in range was refused: \(x)")
+          continue
+        }
+        vectorized += 1
+        for lane in 0..<16 {
+          #expect(
+            lanes[lane].bitPattern == VectorMath.exponential(x[lane]).bitPattern,
+            "e^\(x[lane])")
+        }
+      }
+    }
+    #if arch(arm64) || FUSED_MULTIPLY_ADD
+      #expect(vectorized >= 1500)
+    #else
+      #expect(vectorized == 0)
+    #endif
+  }
+
+  /// Softmax and SwiGLU over lengths that take the vector runs, the scalar
+  /// runs (a value far below the largest) and the tails agree with their
+  /// definitions.
+  @Test func softmaxAndSwiGLUMatchTheirDefinitions() {
+    var random = TestRandom(state: 12)
+    for count in [1, 15, 16, 17, 48, 100] {
+      var values = random.values(count, scale: 8)
+      if count > 20 { values[20] = -500 }
+      var softmax = values
+      softmax.withUnsafeMutableBufferPointer { VectorMath.softmax($0.baseAddress!, count: count) }
+      let largest = values.max()!
+      let total = values.map { Double(exp($0 - largest)) }.reduce(0, +)
+      for index in 0..<count {
+        let expected = Double(exp(values[index] - largest)) / total
+        #expect(abs(Double(softmax[index]) - expected) <= 1e-6, "softmax \(count) at \(index)")
+      }
+      let up = random.values(count, scale: 2)
+      var gate = values
+      gate.withUnsafeMutableBufferPointer { VectorMath.swiGLU($0.baseAddress!, up, count: count) }
+      for index in 0..<count {
+        let value = values[index]
+        let expected = value / (1 + exp(-value)) * up[index]
+        #expect(abs(gate[index] - expected) <= 1e-5 * max(1, abs(expected)), "swiGLU at \(index)")
+      }
+    }
+  }
+
   @Test func rmsNormMatchesTheFormula() {
     let input: [Float] = [1, -2, 3, -4]
     let weight: [Float] = [1, 1, 2, 0.5]
