@@ -157,8 +157,10 @@ struct TestRandom {
       for _ in 0..<500 {
         let x = SIMD16<Float>(random.values(16, scale: scale))
         guard let lanes = VectorMath.exponentials(x) else {
-          let inRange = (0..<16).allSatisfy { abs(x[$0]) < 87 }
-          #expect(!inRange, "a run in range was refused: \(x)")
+          #if arch(arm64) || FUSED_MULTIPLY_ADD
+            let inRange = (0..<16).allSatisfy { abs(x[$0]) < 87 }
+            #expect(!inRange, "a run in range was refused: \(x)")
+          #endif
           continue
         }
         vectorized += 1
