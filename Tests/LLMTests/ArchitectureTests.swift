@@ -151,13 +151,7 @@ import Testing
   func refusal(_ architecture: String, _ change: (inout TinyModel) -> Void) throws -> String {
     var model = Self.model(architecture, architecture, .f32)
     change(&model)
-    let file = try GGUFFile(memory: MappedMemory(copying: model.bytes()))
-    do {
-      _ = try Transformer(file: file, threads: 1)
-      return ""
-    } catch {
-      return "\(error)"
-    }
+    return try model.refusal()
   }
 
   @Test func refusesBadMetadataAndMissingTensors() throws {

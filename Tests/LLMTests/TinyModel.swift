@@ -1,6 +1,7 @@
 import Foundation
 import GGUF
 import Kernels
+import LLM
 
 /// Small random-weight models of every architecture the engine supports,
 /// written as real GGUF files, and a plain reference forward pass of llama
@@ -56,6 +57,18 @@ struct TinyModel {
 
   /// Tensors by name with their float values (as the file stores them, after rounding).
   private(set) var tensors: [String: (dimensions: [Int], values: [Float])] = [:]
+
+  /// What the engine says when it refuses this model's file, or "" when it
+  /// loads it.
+  mutating func refusal() throws -> String {
+    let file = try GGUFFile(memory: MappedMemory(copying: bytes()))
+    do {
+      _ = try Transformer(file: file, threads: 1)
+      return ""
+    } catch {
+      return "\(error)"
+    }
+  }
 
   /// Builds the file's bytes; the decoded weights land in `tensors`.
   mutating func bytes(vocabularyWriter: (inout GGUFWriter) -> Void = { _ in }) -> [UInt8] {
