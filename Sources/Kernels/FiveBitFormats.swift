@@ -32,18 +32,16 @@ enum Q5_1Format: BlockFormat {
   }
 }
 
-/// The 32 five-bit values 0...31 in the even/odd split. The nibbles are laid
-/// out as `unpackNibbles` reads them. Each lane tests its fifth bit with its
-/// own mask; a masked 16-bit value is at most 0x8000, so adding 0x7FFF
+/// The 32 five-bit values 0...31 in the even/odd split: `unpackNibbles`'
+/// four bits with the fifth put above them. Each lane tests its fifth bit
+/// with its own mask; a masked 16-bit value is at most 0x8000, so adding 0x7FFF
 /// carries into the top bit exactly when the bit is set, which a fixed
 /// shift then moves to 16. No per-lane shift or comparison is needed.
 @inline(__always)
 func fiveBitLanes(nibbles: UnsafeRawPointer, fifthBits: UInt32) -> (
   even: SIMD16<Int16>, odd: SIMD16<Int16>
 ) {
-  let packed = nibbles.loadUnaligned(as: SIMD8<UInt16>.self)
-  let lowNibbles = SIMD16(lowHalf: packed & 0x0F, highHalf: (packed &>> 4) & 0x0F)
-  let highNibbles = SIMD16(lowHalf: (packed &>> 8) & 0x0F, highHalf: packed &>> 12)
+  let fourBits = unpackNibbles(nibbles, subtract: 0)
   // Lanes 0-7 hold elements below 16 (bits of the low half), lanes 8-15
   // the elements 16 further on (the same bits of the high half).
   let bits = SIMD16(
@@ -55,7 +53,7 @@ func fiveBitLanes(nibbles: UnsafeRawPointer, fifthBits: UInt32) -> (
   let evenFifth = (((bits & evenMasks) &+ 0x7FFF) &>> 11) & 0x10
   let oddFifth = (((bits & (evenMasks &<< 1)) &+ 0x7FFF) &>> 11) & 0x10
   return (
-    unsafeBitCast(lowNibbles | evenFifth, to: SIMD16<Int16>.self),
-    unsafeBitCast(highNibbles | oddFifth, to: SIMD16<Int16>.self)
+    fourBits.even | unsafeBitCast(evenFifth, to: SIMD16<Int16>.self),
+    fourBits.odd | unsafeBitCast(oddFifth, to: SIMD16<Int16>.self)
   )
 }

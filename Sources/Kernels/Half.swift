@@ -86,7 +86,7 @@ public struct HalfDecoder {
     public init() {}
 
     @inline(__always)
-    public subscript(bits: UInt16) -> Float { Float(Float16(bitPattern: bits)) }
+    public subscript(bits: UInt16) -> Float { Half.toFloat(bits) }
   #else
     let table: UnsafePointer<Float>
 
