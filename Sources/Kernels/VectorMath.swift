@@ -99,7 +99,8 @@ public enum VectorMath {
     return Float(sign: .plus, exponent: Int(n), significand: polynomial)
   }
 
-  /// `exponential` of sixteen values at once, lane for lane the same floats, or nil when a lane's power of two falls outside the normal
+  /// `exponential` of sixteen values at once, lane for lane the same
+  /// floats, or nil when a lane's power of two falls outside the normal
   /// range (results near 0 or infinity), which `exponential` handles one by
   /// one. The polynomial needs fused multiply-adds in vector form, so
   /// targets without one (x86 built for the baseline) always take nil.
@@ -153,58 +154,53 @@ public enum VectorMath {
   public static func swiGLU(
     _ gate: UnsafeMutablePointer<Float>, _ up: UnsafePointer<Float>, count: Int
   ) {
-    let vectorized = count & ~15
-    var index = 0
-    while index < vectorized {
-      let values = UnsafeRawPointer(gate + index).loadUnaligned(as: SIMD16<Float>.self)
-      if let exponentials = exponentials(-values) {
-        let ups = UnsafeRawPointer(up + index).loadUnaligned(as: SIMD16<Float>.self)
-        UnsafeMutableRawPointer(gate + index).storeBytes(
-          of: values / (1 + exponentials) * ups, as: SIMD16<Float>.self)
-      } else {
-        for lane in index..<index + 16 {
-          let value = gate[lane]
-          gate[lane] = value / (1 + exponential(-value)) * up[lane]
-        }
-      }
-      index += 16
-    }
-    for index in vectorized..<count {
-      let value = gate[index]
-      gate[index] = value / (1 + expf(-value)) * up[index]
-    }
+    sigmoidGated(gate, up, count: count, argument: { $0 }, tail: expf)
   }
 
   /// gate = gelu(gate) * up, the GeGLU of a Gemma feed-forward block, with
   /// GELU's tanh approximation 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))).
-  /// Since 0.5·(1 + tanh(u)) = 1 / (1 + e^(-2u)), that is x / (1 + e^(-2u)):
-  /// sixteen lanes at a time with `exponentials`, the rest with `exponential`.
+  /// Since 0.5·(1 + tanh(u)) = 1 / (1 + e^(-2u)), that is x / (1 + e^(-2u)).
   public static func geGLU(
     _ gate: UnsafeMutablePointer<Float>, _ up: UnsafePointer<Float>, count: Int
   ) {
     let twiceRootTwoOverPi: Float = 2 * 0.797_884_56
     let cubic: Float = 0.044_715
-    func one(_ index: Int) {
-      let x = gate[index]
-      let inner = twiceRootTwoOverPi * x * (1 + cubic * x * x)
-      gate[index] = x / (1 + exponential(-inner)) * up[index]
-    }
+    sigmoidGated(
+      gate, up, count: count, argument: { twiceRootTwoOverPi * $0 * (1 + cubic * $0 * $0) },
+      tail: exponential)
+  }
+
+  /// gate = x / (1 + e^(-z)) * up with z = `argument`(x) for each gate
+  /// value x: SwiGLU and GeGLU. Runs of 16 take `exponentials`, or
+  /// `exponential` lane by lane where that declines; the values after the
+  /// last whole run take `tail`. The argument is computed on vectors only:
+  /// lane by lane it is the same float as on one value.
+  @inline(__always)
+  private static func sigmoidGated(
+    _ gate: UnsafeMutablePointer<Float>, _ up: UnsafePointer<Float>, count: Int,
+    argument: (SIMD16<Float>) -> SIMD16<Float>, tail: (Float) -> Float
+  ) {
     var index = 0
-    while index + 16 <= count {
-      let x = UnsafeRawPointer(gate + index).loadUnaligned(as: SIMD16<Float>.self)
-      let inner = twiceRootTwoOverPi * x * (1 + cubic * x * x)
-      if let exponentials = exponentials(-inner) {
+    while index < count {
+      let lanes = min(16, count - index)
+      var x = SIMD16<Float>()
+      if lanes == 16 {
+        x = UnsafeRawPointer(gate + index).loadUnaligned(as: SIMD16<Float>.self)
+      } else {
+        for lane in 0..<lanes { x[lane] = gate[index + lane] }
+      }
+      let z = argument(x)
+      if lanes == 16, let exponentials = exponentials(-z) {
         let ups = UnsafeRawPointer(up + index).loadUnaligned(as: SIMD16<Float>.self)
         UnsafeMutableRawPointer(gate + index).storeBytes(
           of: x / (1 + exponentials) * ups, as: SIMD16<Float>.self)
       } else {
-        for lane in index..<index + 16 { one(lane) }
+        for lane in 0..<lanes {
+          let power = lanes == 16 ? exponential(-z[lane]) : tail(-z[lane])
+          gate[index + lane] = x[lane] / (1 + power) * up[index + lane]
+        }
       }
       index += 16
-    }
-    while index < count {
-      one(index)
-      index += 1
     }
   }
 
