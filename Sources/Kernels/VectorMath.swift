@@ -233,7 +233,9 @@ extension VectorMath {
   /// with the same `weights`, bit for bit. The tail past the runs of 64,
   /// which that sums one product at a time in double, is summed here for
   /// eight rows at once, a lane per row: each row's sum keeps its order,
-  /// and the rows no longer wait on each other's additions.
+  /// and the rows no longer wait on each other's additions. Where halves
+  /// convert eight at a time, eight products of each row are made at once
+  /// and the 8 x 8 block is transposed into the row lanes.
   public static func dot(
     halfRows rows: UnsafePointer<UInt16>, stride: Int, rowCount: Int,
     _ weights: UnsafePointer<UInt16>, count: Int, into output: UnsafeMutablePointer<Float>
@@ -246,17 +248,76 @@ extension VectorMath {
       for lane in 0..<lanes {
         totals[lane] = Double(runsOf64(rows + (first + lane) * stride, weights, count: whole))
       }
-      for index in whole..<count {
-        var values = SIMD8<Double>()
+      var index = whole
+      #if arch(arm64) || HALF_CONVERSION
+        if lanes == 8 {
+          while index + 8 <= count {
+            let scale = eightHalves(weights + index)
+            let row = rows + first * stride + index
+            // Products of halves are exact in float.
+            let products = transposed(
+              (
+                eightHalves(row) * scale, eightHalves(row + stride) * scale,
+                eightHalves(row + 2 * stride) * scale, eightHalves(row + 3 * stride) * scale,
+                eightHalves(row + 4 * stride) * scale, eightHalves(row + 5 * stride) * scale,
+                eightHalves(row + 6 * stride) * scale, eightHalves(row + 7 * stride) * scale
+              ))
+            totals += SIMD8<Double>(products.0)
+            totals += SIMD8<Double>(products.1)
+            totals += SIMD8<Double>(products.2)
+            totals += SIMD8<Double>(products.3)
+            totals += SIMD8<Double>(products.4)
+            totals += SIMD8<Double>(products.5)
+            totals += SIMD8<Double>(products.6)
+            totals += SIMD8<Double>(products.7)
+            index += 8
+          }
+        }
+      #endif
+      var values = SIMD8<Double>()
+      while index < count {
         for lane in 0..<lanes {
           values[lane] = Double(Half.toFloat(rows[(first + lane) * stride + index]))
         }
         // Products of halves are exact, in float as in double.
         totals += values * Double(Half.toFloat(weights[index]))
+        index += 1
       }
       for lane in 0..<lanes { output[first + lane] = Float(totals[lane]) }
       first += 8
     }
+  }
+
+  #if arch(arm64) || HALF_CONVERSION
+    @inline(__always)
+    private static func eightHalves(_ halves: UnsafePointer<UInt16>) -> SIMD8<Float> {
+      SIMD8<Float>(UnsafeRawPointer(halves).loadUnaligned(as: SIMD8<Float16>.self))
+    }
+  #endif
+
+  typealias EightByEight = (
+    SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>,
+    SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>
+  )
+
+  /// Rows become columns. Taking the even elements of the 64 in order,
+  /// then the odd ones, moves each element's index bits one place to the
+  /// right (the lowest becomes the highest); three such rounds exchange the
+  /// row bits with the column bits.
+  @inline(__always)
+  static func transposed(_ rows: EightByEight) -> EightByEight {
+    @inline(__always)
+    func round(_ m: EightByEight) -> EightByEight {
+      let pairs = (
+        SIMD16(lowHalf: m.0, highHalf: m.1), SIMD16(lowHalf: m.2, highHalf: m.3),
+        SIMD16(lowHalf: m.4, highHalf: m.5), SIMD16(lowHalf: m.6, highHalf: m.7)
+      )
+      return (
+        pairs.0.evenHalf, pairs.1.evenHalf, pairs.2.evenHalf, pairs.3.evenHalf,
+        pairs.0.oddHalf, pairs.1.oddHalf, pairs.2.oddHalf, pairs.3.oddHalf
+      )
+    }
+    return round(round(round(rows)))
   }
 
   /// The whole runs of 64 of a half dot product (`count` a multiple of 64),

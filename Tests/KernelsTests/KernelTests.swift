@@ -242,6 +242,46 @@ struct TestRandom {
     for (value, wanted) in zip(values, expected) { #expect(abs(value - wanted) < 1e-6) }
   }
 
+  /// The value products of attention sum many rows at once, through an
+  /// 8 x 8 transpose where halves convert eight at a time; each row must come
+  /// out exactly as the one-row product sums it, whatever the row count and
+  /// length, with values whose exponents spread widely.
+  @Test func halfRowProductsMatchOneRowAtATime() {
+    var random = TestRandom(state: 11)
+    let stride = 200
+    for rowCount in [1, 7, 8, 9, 16, 19] {
+      let rows: [UInt16] = (0..<rowCount * stride).map { _ in
+        let exponent = Int(abs(random.next()) * 40) - 24
+        return Half.fromFloat(
+          random.next() * Float(sign: .plus, exponent: exponent, significand: 1))
+      }
+      let weights: [UInt16] = (0..<stride).map { _ in Half.fromFloat(abs(random.next())) }
+      for count in [0, 1, 8, 31, 32, 63, 64, 65, 71, 96, 128, 130, 160, 199] {
+        var batched = [Float](repeating: .nan, count: rowCount)
+        VectorMath.dot(
+          halfRows: rows, stride: stride, rowCount: rowCount, weights, count: count,
+          into: &batched)
+        for row in 0..<rowCount {
+          let single = rows.withUnsafeBufferPointer {
+            VectorMath.dot(halves: $0.baseAddress! + row * stride, weights, count: count)
+          }
+          #expect(
+            batched[row].bitPattern == single.bitPattern,
+            "rows \(rowCount), length \(count), row \(row)")
+        }
+      }
+    }
+  }
+
+  @Test func transposedSwapsRowsAndColumns() {
+    func row(_ r: Int) -> SIMD8<Float> { SIMD8((0..<8).map { Float(10 * r + $0) }) }
+    let m = VectorMath.transposed((row(0), row(1), row(2), row(3), row(4), row(5), row(6), row(7)))
+    let columns = [m.0, m.1, m.2, m.3, m.4, m.5, m.6, m.7]
+    for c in 0..<8 {
+      for r in 0..<8 { #expect(columns[c][r] == Float(10 * r + c)) }
+    }
+  }
+
   @Test func dotHandlesEveryLength() {
     var random = TestRandom(state: 9)
     for count in 0..<70 {
