@@ -59,7 +59,7 @@ enum BlockDot {
   @inline(__always)
   static func unpack<Format: BlockFormat>(
     _ format: Format.Type, _ row: UnsafeRawPointer, block: Int, halves: HalfDecoder
-  ) -> UnpackedBlock {
+  ) -> UnpackedBlock<Format.Values> {
     Format.unpack(
       row + block / Format.subBlocks * Format.blockBytes, sub: block % Format.subBlocks,
       halves: halves)
@@ -72,15 +72,10 @@ enum BlockDot {
   /// stays below 2^21, exact in float and far inside 32 bits.
   @inline(__always)
   static func accumulate<Format: BlockFormat>(
-    _ format: Format.Type, _ weights: UnpackedBlock, _ input: QuantizedInput, block: Int,
-    lanes: inout SIMD8<Float>,
-    offsets: inout Float
+    _ format: Format.Type, _ weights: UnpackedBlock<Format.Values>, _ input: QuantizedInput,
+    block: Int, lanes: inout SIMD8<Float>, offsets: inout Float
   ) {
-    let activations = UnsafeRawPointer(input.widened + block * 32)
-    let pairs =
-      weights.even &* activations.loadUnaligned(as: SIMD16<Int16>.self)
-      &+ weights.odd &* activations.loadUnaligned(fromByteOffset: 32, as: SIMD16<Int16>.self)
-    var quads = quadSums(pairs)
+    var quads = weights.values.quadSums(input, block: block)
     if Format.hasLaneScales { quads &*= weights.laneScales }
     // For the 32-element encodings both factors are halves, so the product
     // is exact in float.
@@ -92,19 +87,6 @@ enum BlockDot {
       let sums = UnsafeRawPointer(input.halfSums + 2 * block).loadUnaligned(as: SIMD2<Float>.self)
       offsets += input.scales[block] * (weights.halfOffsets * sums).sum()
     }
-  }
-
-  /// Sums of neighbouring pairs of 16-bit lanes, widened to 32 bits: lane i
-  /// of the result is pairs[2i] + pairs[2i + 1]. Each pair lane already holds
-  /// two consecutive products, so this is four consecutive products. The
-  /// pairs fit 16 bits: activations stay within ±127, so a pair is at most
-  /// 2 × 128 × 127. Done by reinterpreting two 16-bit lanes as one 32-bit lane
-  /// and taking its halves with sign-extending shifts, which every target
-  /// has as plain vector instructions.
-  @inline(__always)
-  static func quadSums(_ pairs: SIMD16<Int16>) -> SIMD8<Int32> {
-    let joined = unsafeBitCast(pairs, to: SIMD8<Int32>.self)
-    return ((joined &<< 16) &>> 16) &+ (joined &>> 16)
   }
 
   /// accumulator + scale * lanes, rounded once per lane as a fused

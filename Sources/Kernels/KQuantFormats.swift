@@ -1,7 +1,7 @@
 /// The K-quant encodings: super-blocks of 256 weights sharing a half-precision
 /// scale (and minimum scale), each run of 32 or 16 weights with its own small
 /// integer scale. The products unpack them 32 weights at a time into the
-/// same `UnpackedBlock` the 32-element encodings use:
+/// same `UnpackedBlock` of `RunValues` the 32-element encodings use:
 ///
 /// - a scale per 32 (Q4_K, Q5_K) goes into the float `scale`;
 /// - a scale per 16 (Q2_K, Q3_K, Q6_K) goes into `laneScales`, applied to
@@ -10,24 +10,11 @@
 ///   activations' exact half-block sums.
 ///
 /// Unpacked weights stay within -32...31 (Q6_K's range is the widest), which
-/// keeps every pair of products inside 16 bits (see `BlockDot.quadSums`).
+/// keeps every pair of products inside 16 bits (see `WidenedValues.quadSums`).
 ///
 /// Within a super-block the quants of runs 2k and 2k + 1 (or four runs for
 /// two-bit fields) share bytes: 32 bytes hold element l of each of those
-/// runs in different bits. Loaded as 16 lanes of 16 bits, lane i holds
-/// elements 2i (low byte) and 2i + 1 (high byte), so a run's field comes
-/// out of the even and odd lanes by one uniform shift and mask each.
-
-/// The bits `mask` selects after shifting right by `shift`, in each of 32
-/// bytes, in the even/odd split.
-@inline(__always)
-func byteFields(_ bytes: UnsafeRawPointer, shift: Int, mask: UInt16) -> (
-  even: SIMD16<UInt16>, odd: SIMD16<UInt16>
-) {
-  let packed = bytes.loadUnaligned(as: SIMD16<UInt16>.self)
-  let amount = UInt16(truncatingIfNeeded: shift)
-  return ((packed &>> amount) & mask, (packed &>> (amount &+ 8)) & mask)
-}
+/// runs in different bits, element l in byte l (`RunValues.fields`).
 
 /// The six-bit scale and minimum of run `sub` (0...7) in Q4_K and Q5_K's
 /// 12 bytes: runs 0-3 keep theirs in the low six bits of bytes 0-3 (scale)
@@ -48,14 +35,12 @@ func sixBitScaleAndMinimum(_ bytes: UnsafeRawPointer, sub: Int) -> (scale: Int, 
 /// minimum taken off through the activations' half-block sums.
 @inline(__always)
 private func scaledWithMinimum(
-  _ block: UnsafeRawPointer, sub: Int, halves: HalfDecoder, even: SIMD16<UInt16>,
-  odd: SIMD16<UInt16>
-) -> UnpackedBlock {
+  _ block: UnsafeRawPointer, sub: Int, halves: HalfDecoder, values: RunValues
+) -> UnpackedBlock<RunValues> {
   let factors = block.loadUnaligned(as: SIMD2<UInt16>.self)
   let (scale, minimum) = sixBitScaleAndMinimum(block + 4, sub: sub)
   return UnpackedBlock(
-    even: unsafeBitCast(even, to: SIMD16<Int16>.self),
-    odd: unsafeBitCast(odd, to: SIMD16<Int16>.self),
+    values: values,
     scale: halves[factors[0]] * Float(scale), offset: 0,
     halfOffsets: SIMD2(repeating: -halves[factors[1]] * Float(minimum)))
 }
@@ -69,10 +54,10 @@ enum Q4_KFormat: BlockFormat {
   static let offsetTerm = OffsetTerm.halfBlockSums
   @inline(__always)
   static func unpack(_ block: UnsafeRawPointer, sub: Int, halves: HalfDecoder)
-    -> UnpackedBlock
+    -> UnpackedBlock<RunValues>
   {
-    let quants = byteFields(block + 16 + 32 * (sub >> 1), shift: 4 * (sub & 1), mask: 0xF)
-    return scaledWithMinimum(block, sub: sub, halves: halves, even: quants.even, odd: quants.odd)
+    let quants = RunValues.fields(block + 16 + 32 * (sub >> 1), shift: 4 * (sub & 1), mask: 0xF)
+    return scaledWithMinimum(block, sub: sub, halves: halves, values: quants)
   }
 }
 
@@ -84,13 +69,12 @@ enum Q5_KFormat: BlockFormat {
   static let offsetTerm = OffsetTerm.halfBlockSums
   @inline(__always)
   static func unpack(_ block: UnsafeRawPointer, sub: Int, halves: HalfDecoder)
-    -> UnpackedBlock
+    -> UnpackedBlock<RunValues>
   {
-    let low = byteFields(block + 48 + 32 * (sub >> 1), shift: 4 * (sub & 1), mask: 0xF)
-    let high = byteFields(block + 16, shift: sub, mask: 1)
+    let low = RunValues.fields(block + 48 + 32 * (sub >> 1), shift: 4 * (sub & 1), mask: 0xF)
+    let high = RunValues.fields(block + 16, shift: sub, mask: 1)
     return scaledWithMinimum(
-      block, sub: sub, halves: halves, even: low.even | high.even &<< 4,
-      odd: low.odd | high.odd &<< 4)
+      block, sub: sub, halves: halves, values: low.adding(high, shiftedBy: 4))
   }
 }
 
@@ -106,17 +90,16 @@ enum Q6_KFormat: BlockFormat {
   static let hasLaneScales = true
   @inline(__always)
   static func unpack(_ block: UnsafeRawPointer, sub: Int, halves: HalfDecoder)
-    -> UnpackedBlock
+    -> UnpackedBlock<RunValues>
   {
     let half = sub >> 2
     let run = sub & 3
-    let low = byteFields(block + 64 * half + 32 * (run & 1), shift: 4 * (run >> 1), mask: 0xF)
-    let high = byteFields(block + 128 + 32 * half, shift: 2 * run, mask: 3)
+    let low = RunValues.fields(
+      block + 64 * half + 32 * (run & 1), shift: 4 * (run >> 1), mask: 0xF)
+    let high = RunValues.fields(block + 128 + 32 * half, shift: 2 * run, mask: 3)
     let scales = block.loadUnaligned(fromByteOffset: 192 + 2 * sub, as: SIMD2<Int8>.self)
-    let even = unsafeBitCast(low.even | high.even &<< 4, to: SIMD16<Int16>.self)
-    let odd = unsafeBitCast(low.odd | high.odd &<< 4, to: SIMD16<Int16>.self)
     return UnpackedBlock(
-      even: even &- 32, odd: odd &- 32,
+      values: low.adding(high, shiftedBy: 4).subtracting(32),
       scale: halves[block.loadUnaligned(fromByteOffset: 208, as: UInt16.self)], offset: 0,
       laneScales: SIMD8(
         lowHalf: SIMD4(repeating: Int32(scales[0])), highHalf: SIMD4(repeating: Int32(scales[1]))))
@@ -134,16 +117,14 @@ enum Q3_KFormat: BlockFormat {
   static let hasLaneScales = true
   @inline(__always)
   static func unpack(_ block: UnsafeRawPointer, sub: Int, halves: HalfDecoder)
-    -> UnpackedBlock
+    -> UnpackedBlock<RunValues>
   {
-    let low = byteFields(block + 32 + 32 * (sub >> 2), shift: 2 * (sub & 3), mask: 3)
-    let high = byteFields(block, shift: sub, mask: 1)
-    let even = unsafeBitCast(low.even | high.even &<< 2, to: SIMD16<Int16>.self)
-    let odd = unsafeBitCast(low.odd | high.odd &<< 2, to: SIMD16<Int16>.self)
+    let low = RunValues.fields(block + 32 + 32 * (sub >> 2), shift: 2 * (sub & 3), mask: 3)
+    let high = RunValues.fields(block, shift: sub, mask: 1)
     let first = Int32(q3KScale(block + 96, 2 * sub)) - 32
     let second = Int32(q3KScale(block + 96, 2 * sub + 1)) - 32
     return UnpackedBlock(
-      even: even &- 4, odd: odd &- 4,
+      values: low.adding(high, shiftedBy: 2).subtracting(4),
       scale: halves[block.loadUnaligned(fromByteOffset: 108, as: UInt16.self)], offset: 0,
       laneScales: SIMD8(lowHalf: SIMD4(repeating: first), highHalf: SIMD4(repeating: second)))
   }
@@ -172,16 +153,14 @@ enum Q2_KFormat: BlockFormat {
   static let hasLaneScales = true
   @inline(__always)
   static func unpack(_ block: UnsafeRawPointer, sub: Int, halves: HalfDecoder)
-    -> UnpackedBlock
+    -> UnpackedBlock<RunValues>
   {
-    let quants = byteFields(block + 16 + 32 * (sub >> 2), shift: 2 * (sub & 3), mask: 3)
+    let quants = RunValues.fields(block + 16 + 32 * (sub >> 2), shift: 2 * (sub & 3), mask: 3)
     let scales = block.loadUnaligned(fromByteOffset: 2 * sub, as: SIMD2<UInt8>.self)
     let factors = block.loadUnaligned(fromByteOffset: 80, as: SIMD2<UInt16>.self)
     let minimumScale = -halves[factors[1]]
     return UnpackedBlock(
-      even: unsafeBitCast(quants.even, to: SIMD16<Int16>.self),
-      odd: unsafeBitCast(quants.odd, to: SIMD16<Int16>.self),
-      scale: halves[factors[0]], offset: 0,
+      values: quants, scale: halves[factors[0]], offset: 0,
       halfOffsets: SIMD2(
         minimumScale * Float(scales[0] >> 4), minimumScale * Float(scales[1] >> 4)),
       laneScales: SIMD8(

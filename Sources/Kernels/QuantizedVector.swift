@@ -9,7 +9,7 @@
 /// them, so greedy answers agree with it.
 ///
 /// The quants are also kept widened to 16 bits and split by parity, in the
-/// order the block products consume them (see `BlockDot`): per block, the
+/// order the 16-bit block products consume them (see `WidenedValues`): per block, the
 /// even elements of its first 16, of its last 16, then the odd ones of each.
 /// Every row of a product reads these, so the widening is done once, here.
 public final class QuantizedVector: @unchecked Sendable {
@@ -49,7 +49,8 @@ public final class QuantizedVector: @unchecked Sendable {
   public func input(_ vector: Int) -> QuantizedInput {
     let blocks = capacity / Self.blockElements
     return QuantizedInput(
-      widened: widened + vector * capacity, scales: scales + vector * blocks,
+      quants: quants + vector * capacity, widened: widened + vector * capacity,
+      scales: scales + vector * blocks,
       sums: sums + vector * blocks, halfSums: halfSums + 2 * vector * blocks)
   }
 
@@ -79,13 +80,16 @@ public final class QuantizedVector: @unchecked Sendable {
       let halves = halfSums + 2 * (vector * blockCapacity + block)
       halves[0] = Float(firstHalf)
       halves[1] = Float(total - firstHalf)
-      let split = widened + vector * capacity + block * Self.blockElements
-      for index in 0..<8 {
-        split[index] = Int16(target[2 * index])
-        split[8 + index] = Int16(target[16 + 2 * index])
-        split[16 + index] = Int16(target[2 * index + 1])
-        split[24 + index] = Int16(target[17 + 2 * index])
-      }
+      // Where the products multiply bytes (`RunValues`), nothing reads these.
+      #if !(arch(x86_64) && AVX2)
+        let split = widened + vector * capacity + block * Self.blockElements
+        for index in 0..<8 {
+          split[index] = Int16(target[2 * index])
+          split[8 + index] = Int16(target[16 + 2 * index])
+          split[16 + index] = Int16(target[2 * index + 1])
+          split[24 + index] = Int16(target[17 + 2 * index])
+        }
+      #endif
     }
   }
 }
@@ -93,15 +97,18 @@ public final class QuantizedVector: @unchecked Sendable {
 /// One quantized vector's blocks as raw pointers, so the inner loops of
 /// the products touch no reference counts.
 public struct QuantizedInput {
+  public let quants: UnsafePointer<Int8>
   public let widened: UnsafePointer<Int16>
   public let scales: UnsafePointer<Float>
   public let sums: UnsafePointer<Float>
   public let halfSums: UnsafePointer<Float>
 
   init(
-    widened: UnsafeMutablePointer<Int16>, scales: UnsafeMutablePointer<Float>,
+    quants: UnsafeMutablePointer<Int8>, widened: UnsafeMutablePointer<Int16>,
+    scales: UnsafeMutablePointer<Float>,
     sums: UnsafeMutablePointer<Float>, halfSums: UnsafeMutablePointer<Float>
   ) {
+    self.quants = UnsafePointer(quants)
     self.widened = UnsafePointer(widened)
     self.scales = UnsafePointer(scales)
     self.sums = UnsafePointer(sums)
