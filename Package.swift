@@ -71,7 +71,9 @@ let package = Package(
     // are, and running real programs.
     .target(name: "TestSupport", path: "Tests/TestSupport"),
     .testTarget(name: "GGUFTests", dependencies: ["GGUF", "TestSupport"]),
-    .testTarget(name: "KernelsTests", dependencies: ["Kernels", "GGUF"]),
+    // ArmCode holds sources the Arm code test compiles with the kernels.
+    .testTarget(
+      name: "KernelsTests", dependencies: ["Kernels", "GGUF", "TestSupport"], exclude: ["ArmCode"]),
     .testTarget(
       name: "TokenizerTests", dependencies: ["Tokenizer", "GGUF", "TestSupport"],
       resources: [.copy("Fixtures")]),
