@@ -219,7 +219,7 @@ extension VectorMath {
   /// runtime does: whole runs of 64 by `runsOf64`, the rest added one by
   /// one in double.
   public static func dot(
-    halves a: UnsafePointer<UInt16>, _ b: UnsafePointer<UInt16>, count: Int
+    halves a: HalfRuns, _ b: UnsafePointer<UInt16>, count: Int
   ) -> Float {
     let whole = count & ~63
     var total = Double(runsOf64(a, b, count: whole))
@@ -229,15 +229,15 @@ extension VectorMath {
     return Float(total)
   }
 
-  /// `dot(halves:_:count:)` of each of `rowCount` rows, `stride` apart,
-  /// with the same `weights`, bit for bit. The tail past the runs of 64,
+  /// `dot(halves:_:count:)` of each of `rowCount` rows, the rows `stride`
+  /// halves apart in each run, with the same `weights`, bit for bit. The tail past the runs of 64,
   /// which that sums one product at a time in double, is summed here for
   /// eight rows at once, a lane per row: each row's sum keeps its order,
   /// and the rows no longer wait on each other's additions. Where halves
   /// convert eight at a time, eight products of each row are made at once
   /// and the 8 x 8 block is transposed into the row lanes.
   public static func dot(
-    halfRows rows: UnsafePointer<UInt16>, stride: Int, rowCount: Int,
+    halfRows rows: HalfRuns, stride: Int, rowCount: Int,
     _ weights: UnsafePointer<UInt16>, count: Int, into output: UnsafeMutablePointer<Float>
   ) {
     let whole = count & ~63
@@ -246,14 +246,15 @@ extension VectorMath {
       let lanes = min(8, rowCount - first)
       var totals = SIMD8<Double>()
       for lane in 0..<lanes {
-        totals[lane] = Double(runsOf64(rows + (first + lane) * stride, weights, count: whole))
+        totals[lane] = Double(
+          runsOf64(rows.advanced(by: (first + lane) * stride), weights, count: whole))
       }
       var index = whole
       #if arch(arm64) || HALF_CONVERSION
         if lanes == 8 {
           while index + 8 <= count {
             let scale = eightHalves(weights + index)
-            let row = rows + first * stride + index
+            let row = rows.pointer(to: index) + first * stride
             // Products of halves are exact in float.
             let products = transposed(
               (
@@ -277,7 +278,7 @@ extension VectorMath {
       var values = SIMD8<Double>()
       while index < count {
         for lane in 0..<lanes {
-          values[lane] = Double(Half.toFloat(rows[(first + lane) * stride + index]))
+          values[lane] = Double(Half.toFloat(rows.pointer(to: index)[(first + lane) * stride]))
         }
         // Products of halves are exact, in float as in double.
         totals += values * Double(Half.toFloat(weights[index]))
@@ -326,15 +327,16 @@ extension VectorMath {
   /// `sixteenLaneSum`.
   @inline(__always)
   private static func runsOf64(
-    _ a: UnsafePointer<UInt16>, _ b: UnsafePointer<UInt16>, count: Int
+    _ a: HalfRuns, _ b: UnsafePointer<UInt16>, count: Int
   ) -> Float {
     var sums = (HalfLanes(), HalfLanes(), HalfLanes(), HalfLanes())
     var index = 0
     while index < count {
-      sums.0.add(a + index, b + index)
-      sums.1.add(a + index + 16, b + index + 16)
-      sums.2.add(a + index + 32, b + index + 32)
-      sums.3.add(a + index + 48, b + index + 48)
+      // Sixteen halves at a time never cross the end of a run of 32.
+      sums.0.add(a.pointer(to: index), b + index)
+      sums.1.add(a.pointer(to: index + 16), b + index + 16)
+      sums.2.add(a.pointer(to: index + 32), b + index + 32)
+      sums.3.add(a.pointer(to: index + 48), b + index + 48)
       index += 64
     }
     let folded = (sums.0.lanes + sums.2.lanes) + (sums.1.lanes + sums.3.lanes)
@@ -346,13 +348,13 @@ extension VectorMath {
   /// whole vector and are reduced once by `sixteenLaneSum`. Lengths that are
   /// not a multiple of 16 take `dot(halves:_:count:)`, as that runtime does.
   public static func laneDot(
-    halves a: UnsafePointer<UInt16>, _ b: UnsafePointer<UInt16>, count: Int
+    halves a: HalfRuns, _ b: UnsafePointer<UInt16>, count: Int
   ) -> Float {
     guard count % 16 == 0 else { return dot(halves: a, b, count: count) }
     var sums = HalfLanes()
     var index = 0
     while index < count {
-      sums.add(a + index, b + index)
+      sums.add(a.pointer(to: index), b + index)
       index += 16
     }
     return sixteenLaneSum(sums.lanes)
@@ -375,6 +377,39 @@ extension VectorMath {
       output[index] = Half.fromFloat(input[index])
       index += 1
     }
+  }
+}
+
+/// A vector of halves kept in runs of 32 that need not be adjacent: element
+/// i is at `start + (i / 32) * runStride + i % 32`. The attention's value
+/// cache keeps each dimension's positions so, in tiles of 32 positions for
+/// every dimension, so that only the tiles of positions written take
+/// memory. A vector in one piece has a run stride of 32.
+public struct HalfRuns {
+  public static let runLength = 32
+  public let start: UnsafePointer<UInt16>
+  /// Halves from the start of one run to the start of the next.
+  public let runStride: Int
+
+  @inline(__always)
+  public init(_ start: UnsafePointer<UInt16>, runStride: Int = HalfRuns.runLength) {
+    self.start = start
+    self.runStride = runStride
+  }
+
+  @inline(__always)
+  public func pointer(to index: Int) -> UnsafePointer<UInt16> {
+    start + (index / Self.runLength) * runStride + index % Self.runLength
+  }
+
+  @inline(__always)
+  public subscript(index: Int) -> UInt16 { pointer(to: index).pointee }
+
+  /// The vector laid out the same way `offset` halves further on: the next
+  /// row of a tile.
+  @inline(__always)
+  public func advanced(by offset: Int) -> HalfRuns {
+    HalfRuns(start + offset, runStride: runStride)
   }
 }
 

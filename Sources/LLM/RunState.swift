@@ -42,17 +42,31 @@ final class RunState {
   /// Keys are (layer, kv head, position, head size) in half precision: one
   /// position's key is contiguous for its dot product with the query.
   let keyCache: UnsafeMutablePointer<UInt16>
-  /// Values are (layer, kv head, head size, value span): one dimension's
-  /// values are contiguous over positions for their dot product with the
-  /// weights. Unwritten positions stay 0.
+  /// Values are (layer, kv head, tile, head size, 32): each tile holds 32
+  /// positions, and in it one dimension's values are contiguous over those
+  /// positions for their dot product with the weights (`HalfRuns`). A tile
+  /// is first touched when its first position is written, so a short
+  /// conversation in a long context costs only the tiles it reaches.
+  /// Unwritten positions stay 0.
   let valueCache: UnsafeMutablePointer<UInt16>
+  /// Halves from one kv head's values to the next, and from one tile to
+  /// the next.
+  let valueHeadStride: Int
+  let valueTileStride: Int
   let quantized: QuantizedVector
   private let allocations: [UnsafeMutablePointer<Float>]
 
   /// Attention spans are padded to a multiple of this with zero weights, as
   /// the reference CPU runtime pads its cache view: the padding decides which
   /// products its dot product sums in float lanes and which in double.
-  static let spanMultiple = 32
+  /// The value cache's tiles hold as many positions, so a padded span is
+  /// whole tiles.
+  static let spanMultiple = HalfRuns.runLength
+
+  /// Where the tile holding `position` starts in a kv head's values.
+  func valueTile(of position: Int) -> Int {
+    position / HalfRuns.runLength * valueTileStride
+  }
 
   /// The padded number of positions attended to at `position`.
   func span(through position: Int) -> Int {
@@ -70,6 +84,8 @@ final class RunState {
     let cacheCount = config.layerCount * config.keyValueDimension * contextLength
     valueSpan = (contextLength + Self.spanMultiple - 1) / Self.spanMultiple * Self.spanMultiple
     let valueCount = config.layerCount * config.keyValueDimension * valueSpan
+    valueTileStride = config.headDimension * HalfRuns.runLength
+    valueHeadStride = config.headDimension * valueSpan
     let batch = Self.batchCapacity
     x = buffer(batch * config.embeddingLength)
     normalized = buffer(batch * config.embeddingLength)

@@ -255,15 +255,15 @@ public final class Transformer: @unchecked Sendable {
 
   /// Normalizes (if the model does) and rotates token `index`'s keys, then
   /// stores its keys and values at `position`: keys contiguous per position,
-  /// values transposed so each dimension runs over positions.
+  /// values transposed so each dimension runs over positions (in tiles of
+  /// 32 positions, see `RunState.valueCache`).
   private func store(
     layerIndex: Int, index: Int, position: Int, rotation: UnsafePointer<Float>,
     keyNorm: FloatVector?
   ) {
     let c = config
     let keyCache = state.keyCache + layerIndex * c.keyValueDimension * contextLength
-    let span = state.valueSpan
-    let valueCache = state.valueCache + layerIndex * c.keyValueDimension * span
+    let valueCache = state.valueCache + layerIndex * c.keyValueDimension * state.valueSpan
     let keys = state.keys + index * c.keyValueDimension
     let values = state.values + index * c.keyValueDimension
     for head in 0..<c.keyValueHeadCount {
@@ -273,8 +273,14 @@ public final class Transformer: @unchecked Sendable {
       let target = keyCache + (head * contextLength + position) * c.headDimension
       VectorMath.convert(source, toHalves: target, count: c.headDimension)
     }
-    for row in 0..<c.keyValueDimension {
-      valueCache[row * span + position] = Half.fromFloat(values[row])
+    let tile = state.valueTile(of: position)
+    let column = position % HalfRuns.runLength
+    for head in 0..<c.keyValueHeadCount {
+      let target = valueCache + state.valueHeadStride * head + tile + column
+      let source = values + head * c.headDimension
+      for dimension in 0..<c.headDimension {
+        target[dimension * HalfRuns.runLength] = Half.fromFloat(source[dimension])
+      }
     }
   }
 
@@ -327,7 +333,6 @@ public final class Transformer: @unchecked Sendable {
   ) {
     let c = config
     let length = contextLength
-    let valueSpan = state.valueSpan
     let span = state.span(through: position)
     // The first position attended to; whole runs of `spanMultiple` before it
     // are left out of the value products, the rest get zero weights.
@@ -338,7 +343,7 @@ public final class Transformer: @unchecked Sendable {
     let scale = c.attentionScale
     let softCap = c.attentionSoftCap
     let keyOffset = layerIndex * c.keyValueDimension * length
-    let valueOffset = layerIndex * c.keyValueDimension * valueSpan
+    let valueOffset = layerIndex * c.keyValueDimension * state.valueSpan
     let s = Shared((state: state, query: query, output: output))
     pool.forEachRange(count: c.headCount, minimumPerThread: 1) { heads in
       let state = s.value.state
@@ -348,19 +353,23 @@ public final class Transformer: @unchecked Sendable {
           s.value.query + head * c.headDimension, toHalves: query, count: c.headDimension)
         let keyValueHead = head / group
         let keys = state.keyCache + keyOffset + keyValueHead * length * c.headDimension
-        let values = state.valueCache + valueOffset + keyValueHead * c.headDimension * valueSpan
+        // Each dimension's values from `skipped` on, tile after tile.
+        let values = HalfRuns(
+          state.valueCache + valueOffset + keyValueHead * state.valueHeadStride
+            + state.valueTile(of: skipped),
+          runStride: state.valueTileStride)
         let scores = state.scores + head * length
         for time in first...position {
           let key = keys + time * c.headDimension
           let score =
             batched
-            ? VectorMath.laneDot(halves: key, query, count: c.headDimension)
-            : VectorMath.dot(halves: key, query, count: c.headDimension)
+            ? VectorMath.laneDot(halves: HalfRuns(key), query, count: c.headDimension)
+            : VectorMath.dot(halves: HalfRuns(key), query, count: c.headDimension)
           scores[time] = score * scale
         }
         if let softCap { VectorMath.softCap(scores + first, count: attended, cap: softCap) }
         VectorMath.softmax(scores + first, count: attended)
-        let weights = state.weightHalves + head * valueSpan
+        let weights = state.weightHalves + head * state.valueSpan
         (weights + skipped).update(repeating: 0, count: first - skipped)
         VectorMath.convert(scores + first, toHalves: weights + first, count: attended)
         (weights + position + 1).update(repeating: 0, count: span - position - 1)
@@ -368,12 +377,12 @@ public final class Transformer: @unchecked Sendable {
         if batched {
           for dimension in 0..<c.headDimension {
             output[dimension] = VectorMath.laneDot(
-              halves: values + dimension * valueSpan + skipped, weights + skipped,
+              halves: values.advanced(by: dimension * HalfRuns.runLength), weights + skipped,
               count: span - skipped)
           }
         } else {
           VectorMath.dot(
-            halfRows: values + skipped, stride: valueSpan, rowCount: c.headDimension,
+            halfRows: values, stride: HalfRuns.runLength, rowCount: c.headDimension,
             weights + skipped, count: span - skipped, into: output)
         }
       }

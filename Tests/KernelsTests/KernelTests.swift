@@ -250,26 +250,82 @@ struct TestRandom {
     var random = TestRandom(state: 11)
     let stride = 200
     for rowCount in [1, 7, 8, 9, 16, 19] {
-      let rows: [UInt16] = (0..<rowCount * stride).map { _ in
-        let exponent = Int(abs(random.next()) * 40) - 24
-        return Half.fromFloat(
-          random.next() * Float(sign: .plus, exponent: exponent, significand: 1))
-      }
+      let rows = Self.spreadHalves(rowCount * stride, &random)
       let weights: [UInt16] = (0..<stride).map { _ in Half.fromFloat(abs(random.next())) }
       for count in [0, 1, 8, 31, 32, 63, 64, 65, 71, 96, 128, 130, 160, 199] {
         var batched = [Float](repeating: .nan, count: rowCount)
-        VectorMath.dot(
-          halfRows: rows, stride: stride, rowCount: rowCount, weights, count: count,
-          into: &batched)
+        rows.withUnsafeBufferPointer {
+          VectorMath.dot(
+            halfRows: HalfRuns($0.baseAddress!), stride: stride, rowCount: rowCount, weights,
+            count: count, into: &batched)
+        }
         for row in 0..<rowCount {
           let single = rows.withUnsafeBufferPointer {
-            VectorMath.dot(halves: $0.baseAddress! + row * stride, weights, count: count)
+            VectorMath.dot(halves: HalfRuns($0.baseAddress! + row * stride), weights, count: count)
           }
           #expect(
             batched[row].bitPattern == single.bitPattern,
             "rows \(rowCount), length \(count), row \(row)")
         }
       }
+    }
+  }
+
+  /// The value cache keeps rows in tiles: each tile holds 32 elements of
+  /// every row. Every half product must read a tiled row exactly as the same
+  /// row in one piece.
+  @Test func tiledRowsMultiplyAsRowsInOnePiece() {
+    var random = TestRandom(state: 12)
+    let run = HalfRuns.runLength
+    for (rowCount, tiles) in [(1, 1), (8, 3), (19, 5), (64, 4)] {
+      let length = tiles * run
+      let plain = Self.spreadHalves(rowCount * length, &random)
+      // Tile t holds elements t * 32 ..< (t + 1) * 32 of each row, row after row.
+      var tiled = [UInt16](repeating: 0, count: plain.count)
+      for row in 0..<rowCount {
+        for element in 0..<length {
+          tiled[(element / run * rowCount + row) * run + element % run] =
+            plain[row * length + element]
+        }
+      }
+      let weights: [UInt16] = (0..<length).map { _ in Half.fromFloat(abs(random.next())) }
+      for count in Set([0, 16, 32, 64, length]) where count <= length {
+        var fromTiles = [Float](repeating: .nan, count: rowCount)
+        var fromPlain = [Float](repeating: .nan, count: rowCount)
+        tiled.withUnsafeBufferPointer { tiled in
+          plain.withUnsafeBufferPointer { plain in
+            let runs = HalfRuns(tiled.baseAddress!, runStride: rowCount * run)
+            VectorMath.dot(
+              halfRows: runs, stride: run, rowCount: rowCount, weights, count: count,
+              into: &fromTiles)
+            VectorMath.dot(
+              halfRows: HalfRuns(plain.baseAddress!), stride: length, rowCount: rowCount,
+              weights, count: count, into: &fromPlain)
+            for row in 0..<rowCount {
+              let tiledRow = runs.advanced(by: row * run)
+              let plainRow = HalfRuns(plain.baseAddress! + row * length)
+              let what = "rows \(rowCount), length \(count), row \(row)"
+              #expect(fromTiles[row].bitPattern == fromPlain[row].bitPattern, "\(what)")
+              #expect(
+                VectorMath.laneDot(halves: tiledRow, weights, count: count).bitPattern
+                  == VectorMath.laneDot(halves: plainRow, weights, count: count).bitPattern,
+                "\(what)")
+              #expect(
+                VectorMath.dot(halves: tiledRow, weights, count: count).bitPattern
+                  == fromPlain[row].bitPattern, "\(what)")
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /// Halves whose exponents spread widely, so a change in summation order
+  /// shows in the result.
+  static func spreadHalves(_ count: Int, _ random: inout TestRandom) -> [UInt16] {
+    (0..<count).map { _ in
+      let exponent = Int(abs(random.next()) * 40) - 24
+      return Half.fromFloat(random.next() * Float(sign: .plus, exponent: exponent, significand: 1))
     }
   }
 
