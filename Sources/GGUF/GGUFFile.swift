@@ -62,7 +62,7 @@ public final class GGUFFile: Sendable {
       guard let type = MetadataValueType(rawValue: rawType) else {
         throw .unknownValueType(key: key, type: rawType)
       }
-      let value = try Self.readValue(of: type, key: key, depth: 0, from: &reader)
+      let value = try MetadataValue.read(type, key: key, depth: 0, from: &reader, in: memory)
       guard metadata.updateValue(value, forKey: key) == nil else {
         throw .duplicate(what: "metadata '\(key)'")
       }
@@ -148,8 +148,25 @@ public final class GGUFFile: Sendable {
     self.tensorIndex = index
   }
 
-  private static func readValue(
-    of type: MetadataValueType, key: String, depth: Int, from reader: inout ByteReader
+  /// The tensor named `name`, if the file has one.
+  public func tensor(named name: String) -> TensorInfo? {
+    tensorIndex[name].map { tensors[$0] }
+  }
+
+  /// The bytes of `tensor`, in place in the map.
+  public func data(of tensor: TensorInfo) -> UnsafeRawPointer {
+    memory.base + tensor.offset
+  }
+}
+
+extension MetadataValue {
+  /// Reads one value of `type`, checking it. An array of plain values read
+  /// from `memory` is checked element by element and kept encoded there
+  /// (`MetadataArray`); an array of arrays, or one read elsewhere, is kept
+  /// decoded.
+  static func read(
+    _ type: MetadataValueType, key: String, depth: Int, from reader: inout ByteReader,
+    in memory: MappedMemory? = nil
   ) throws(GGUFError) -> MetadataValue {
     let what = "the value of '\(key)'"
     switch type {
@@ -178,23 +195,24 @@ public final class GGUFFile: Sendable {
       }
       let count = try reader.readCount(
         minimumElementBytes: elementType.minimumBytes, "the element count of '\(key)'")
+      if let memory, elementType != .array {
+        let start = reader.offset
+        for _ in 0..<count {
+          _ = try read(elementType, key: key, depth: depth + 1, from: &reader)
+        }
+        return .array(
+          MetadataArray(
+            elementType: elementType, count: count, memory: memory,
+            bytes: start..<reader.offset))
+      }
       var elements: [MetadataValue] = []
       elements.reserveCapacity(count)
       for _ in 0..<count {
-        elements.append(try readValue(of: elementType, key: key, depth: depth + 1, from: &reader))
+        elements.append(
+          try read(elementType, key: key, depth: depth + 1, from: &reader, in: memory))
       }
       return .array(MetadataArray(elementType: elementType, elements: elements))
     }
-  }
-
-  /// The tensor named `name`, if the file has one.
-  public func tensor(named name: String) -> TensorInfo? {
-    tensorIndex[name].map { tensors[$0] }
-  }
-
-  /// The bytes of `tensor`, in place in the map.
-  public func data(of tensor: TensorInfo) -> UnsafeRawPointer {
-    memory.base + tensor.offset
   }
 }
 

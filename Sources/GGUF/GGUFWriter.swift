@@ -93,7 +93,7 @@ public struct GGUFWriter {
       case .array(let array):
         append(array.elementType.rawValue)
         append(UInt64(array.count))
-        for element in array.elements { append(value: element) }
+        array.forEach { append(value: $0) }
       }
     }
     func pad() {

@@ -88,42 +88,113 @@ public enum MetadataValue: Sendable, Equatable {
 }
 
 /// A metadata array: a run of values of one type (arrays may nest).
+///
+/// An array read from a file stays where it is in the map, already checked,
+/// and is decoded each time it is read: a vocabulary's tens of thousands of
+/// strings would otherwise be kept twice, here and by the tokenizer.
 public struct MetadataArray: Sendable, Equatable {
   public let elementType: MetadataValueType
-  public let elements: [MetadataValue]
+  public let count: Int
+  private let storage: Storage
+
+  private enum Storage: Sendable {
+    case values([MetadataValue])
+    /// `count` elements of `elementType` in the file's encoding, in `bytes`
+    /// of `memory`; every one was read and checked when the file was opened.
+    case encoded(memory: MappedMemory, bytes: Range<Int>)
+  }
 
   public init(elementType: MetadataValueType, elements: [MetadataValue]) {
     self.elementType = elementType
-    self.elements = elements
+    count = elements.count
+    storage = .values(elements)
   }
 
-  public var count: Int { elements.count }
+  /// `count` checked elements in `bytes` of `memory` (see `GGUFFile`).
+  init(elementType: MetadataValueType, count: Int, memory: MappedMemory, bytes: Range<Int>) {
+    self.elementType = elementType
+    self.count = count
+    storage = .encoded(memory: memory, bytes: bytes)
+  }
+
+  public static func == (left: MetadataArray, right: MetadataArray) -> Bool {
+    left.elementType == right.elementType && left.elements == right.elements
+  }
+
+  /// Calls `body` with each element in order, decoding as it goes.
+  public func forEach(_ body: (MetadataValue) throws -> Void) rethrows {
+    switch storage {
+    case .values(let values):
+      for value in values { try body(value) }
+    case .encoded(let memory, let bytes):
+      var reader = ByteReader(
+        UnsafeRawBufferPointer(start: memory.base, count: bytes.upperBound),
+        offset: bytes.lowerBound)
+      for _ in 0..<count { try body(Self.decode(elementType, from: &reader)) }
+    }
+  }
+
+  /// Element `index`, found by reading past the ones before it.
+  public func element(at index: Int) -> MetadataValue {
+    precondition(index >= 0 && index < count, "element \(index) of \(count)")
+    switch storage {
+    case .values(let values): return values[index]
+    case .encoded(let memory, let bytes):
+      var reader = ByteReader(
+        UnsafeRawBufferPointer(start: memory.base, count: bytes.upperBound),
+        offset: bytes.lowerBound)
+      for _ in 0..<index { _ = Self.decode(elementType, from: &reader) }
+      return Self.decode(elementType, from: &reader)
+    }
+  }
+
+  /// One element of a checked encoding: it cannot fail, having been read
+  /// once already.
+  private static func decode(
+    _ type: MetadataValueType, from reader: inout ByteReader
+  ) -> MetadataValue {
+    do {
+      return try MetadataValue.read(type, key: "", depth: 1, from: &reader)
+    } catch {
+      preconditionFailure("metadata checked when the file was opened: \(error)")
+    }
+  }
+
+  public var elements: [MetadataValue] {
+    var result: [MetadataValue] = []
+    result.reserveCapacity(count)
+    forEach { result.append($0) }
+    return result
+  }
 
   /// The elements as strings, when this is an array of strings.
   public var strings: [String]? {
     guard elementType == .string else { return nil }
-    return elements.map { $0.string ?? "" }
+    var result: [String] = []
+    result.reserveCapacity(count)
+    forEach { result.append($0.string ?? "") }
+    return result
   }
 
   /// The elements as floats, when this is an array of numbers.
   public var floats: [Float]? {
     var result: [Float] = []
-    result.reserveCapacity(elements.count)
-    for element in elements {
-      guard let value = element.float else { return nil }
-      result.append(Float(value))
+    result.reserveCapacity(count)
+    var allNumbers = true
+    forEach { element in
+      if let value = element.float { result.append(Float(value)) } else { allNumbers = false }
     }
-    return result
+    return allNumbers ? result : nil
   }
 
   /// The elements as integers, when this is an array of integers.
   public var integers: [Int]? {
     var result: [Int] = []
-    result.reserveCapacity(elements.count)
-    for element in elements {
-      guard let value = element.integer else { return nil }
-      result.append(value)
+    result.reserveCapacity(count)
+    var allIntegers = true
+    forEach { element in
+      if let value = element.integer { result.append(value) } else { allIntegers = false }
     }
-    return result
+    return allIntegers ? result : nil
   }
 }

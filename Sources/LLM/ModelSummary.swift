@@ -31,7 +31,9 @@ public struct ModelSummary: Sendable {
     }
     typeMix = mix.map { ($0.key, $0.value.0, $0.value.1) }.sorted { $0.bytes > $1.bytes }
     trainedContextLength = try? file.integer(architecture + ".context_length")
-    vocabularySize = (try? file.strings("tokenizer.ggml.tokens"))?.count
+    vocabularySize = file.metadata["tokenizer.ggml.tokens"]?.array.flatMap {
+      $0.elementType == .string ? $0.count : nil
+    }
     tokenizerModel = try? file.string("tokenizer.ggml.model")
     preTokenizer = try? file.string("tokenizer.ggml.pre")
     templateFamily = ChatTemplate(file: file).family.description

@@ -55,7 +55,7 @@ public struct ChatTemplate: Sendable {
       guard let id = file.metadata[key]?.integer,
         let tokens = file.metadata["tokenizer.ggml.tokens"]?.array, id >= 0, id < tokens.count
       else { return nil }
-      return tokens.elements[id].string
+      return tokens.element(at: id).string
     }
     self.init(
       template: file.metadata["tokenizer.chat_template"]?.string,

@@ -38,7 +38,8 @@ struct Vocabulary: Sendable {
     var texts: [String] = []
     texts.reserveCapacity(array.count)
     var identifiers = TokenTable(capacity: array.count)
-    for (index, element) in array.elements.enumerated() {
+    array.forEach { element in
+      let index = texts.count
       var text = element.string ?? ""
       // An empty entry could never be matched; a placeholder keeps ids aligned.
       if text.isEmpty { text = "[EMPTY_\(index)]" }
