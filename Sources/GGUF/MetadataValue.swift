@@ -127,9 +127,7 @@ public struct MetadataArray: Sendable, Equatable {
     case .values(let values):
       for value in values { try body(value) }
     case .encoded(let memory, let bytes):
-      var reader = ByteReader(
-        UnsafeRawBufferPointer(start: memory.base, count: bytes.upperBound),
-        offset: bytes.lowerBound)
+      var reader = Self.reader(of: bytes, in: memory)
       for _ in 0..<count { try body(Self.decode(elementType, from: &reader)) }
     }
   }
@@ -140,12 +138,16 @@ public struct MetadataArray: Sendable, Equatable {
     switch storage {
     case .values(let values): return values[index]
     case .encoded(let memory, let bytes):
-      var reader = ByteReader(
-        UnsafeRawBufferPointer(start: memory.base, count: bytes.upperBound),
-        offset: bytes.lowerBound)
+      var reader = Self.reader(of: bytes, in: memory)
       for _ in 0..<index { _ = Self.decode(elementType, from: &reader) }
       return Self.decode(elementType, from: &reader)
     }
+  }
+
+  /// Reads the encoded elements and nothing past them.
+  private static func reader(of bytes: Range<Int>, in memory: MappedMemory) -> ByteReader {
+    ByteReader(
+      UnsafeRawBufferPointer(start: memory.base, count: bytes.upperBound), offset: bytes.lowerBound)
   }
 
   /// One element of a checked encoding: it cannot fail, having been read

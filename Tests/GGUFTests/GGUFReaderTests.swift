@@ -59,6 +59,26 @@ func read(_ bytes: [UInt8]) throws(GGUFError) -> GGUFFile {
     #expect(file.metadataKeys.first == "general.architecture")
   }
 
+  /// Arrays read from a file are decoded from the map on each read: one
+  /// element at a time, in order, or all at once, alike.
+  @Test func arraysReadBackElementByElement() throws {
+    let words = ["a", "", "ünï", String(repeating: "long ", count: 20)]
+    var writer = GGUFWriter()
+    writer.set("words", strings: words)
+    writer.set("numbers", int32s: [7, -8, 9])
+    let file = try read(writer.bytes())
+    let array = try #require(file.metadata["words"]?.array)
+    #expect(array.count == words.count)
+    #expect((0..<words.count).map { array.element(at: $0).string } == words)
+    var visited: [String] = []
+    array.forEach { visited.append($0.string ?? "?") }
+    #expect(visited == words)
+    #expect(array == MetadataArray(elementType: .string, elements: words.map(MetadataValue.string)))
+    #expect(try file.integers("numbers") == [7, -8, 9])
+    #expect(try file.floats("numbers") == [7, -8, 9])
+    #expect(file.metadata["numbers"]?.array?.element(at: 2) == .int32(9))
+  }
+
   @Test func viewsTensorsInPlace() throws {
     let file = try read(sampleWriter().bytes())
     let first = try #require(file.tensor(named: "first"))

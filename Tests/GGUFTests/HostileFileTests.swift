@@ -57,6 +57,34 @@ import Testing
     #expect(throws: GGUFError.unknownValueType(key: "key", type: 13)) { try read(bytes) }
   }
 
+  /// Arrays are kept encoded in the map, but every element is still checked
+  /// when the file is opened.
+  @Test func badElementsInsideArraysAreRefusedAtOpen() throws {
+    var strings = GGUFWriter()
+    strings.set("k", strings: ["fine", "bé"])
+    var bytes = strings.bytes()
+    // "é" is C3 A9; C3 FF is not UTF-8.
+    let accent = try #require(Self.offset(of: [0x62, 0xC3, 0xA9], in: bytes))
+    bytes[accent + 2] = 0xFF
+    #expect(throws: GGUFError.invalidUTF8(what: "the value of 'k'")) { try read(bytes) }
+
+    var bools = GGUFWriter()
+    bools.set(
+      "k", .array(MetadataArray(elementType: .bool, elements: [.bool(true), .bool(false)])))
+    bytes = bools.bytes()
+    // The element type (7), the count (2), then the two bools.
+    let array = try #require(
+      Self.offset(of: littleEndian(UInt32(7)) + littleEndian(UInt64(2)) + [1, 0], in: bytes))
+    bytes[array + 13] = 2
+    #expect(throws: GGUFError.implausible(what: "the value of 'k' (a bool)", value: 2)) {
+      try read(bytes)
+    }
+  }
+
+  static func offset(of pattern: [UInt8], in bytes: [UInt8]) -> Int? {
+    (0...(bytes.count - pattern.count)).first { Array(bytes[$0..<$0 + pattern.count]) == pattern }
+  }
+
   @Test func badUTF8InAKey() {
     var writer = GGUFWriter()
     writer.set("kéy", .uint8(1))
