@@ -92,30 +92,49 @@ public struct WeightMatrix: @unchecked Sendable {
   }
 
   /// Row by row, so a row's blocks stay in the first-level cache while they
-  /// meet the inputs four at a time.
-  @inline(__always)
+  /// meet the inputs four at a time. The inputs left over (all of them when
+  /// decoding one token) meet two rows at once, one from each half of the
+  /// range: two sums in flight where one would wait on each fused
+  /// multiply-add in turn, each half read front to back as the hardware
+  /// prefetcher expects (neighbouring rows read side by side defeat it).
+  /// One function per encoding: inlined into `multiply` together, ten
+  /// encodings' loops make a function too large to optimize well.
+  @inline(never)
   private func multiplyQuantized<Format: BlockFormat>(
     _ format: Format.Type, _ quantized: QuantizedVector, _ count: Int,
     _ output: UnsafeMutablePointer<Float>, _ range: Range<Int>
   ) {
     let blocks = columns / QuantizedVector.blockElements
     let halves = HalfDecoder()
-    for row in range {
-      let weights = data + row * rowBytes
-      var token = 0
-      while token + 4 <= count {
-        let inputs = (
-          quantized.input(token), quantized.input(token + 1), quantized.input(token + 2),
-          quantized.input(token + 3)
-        )
-        let results = BlockDot.dot4(format, weights, inputs, blocks: blocks, halves: halves)
-        for lane in 0..<4 { output[(token + lane) * rows + row] = results[lane] }
-        token += 4
+    let grouped = count - count % 4
+    if grouped > 0 {
+      for row in range {
+        let weights = data + row * rowBytes
+        for token in Swift.stride(from: 0, to: grouped, by: 4) {
+          let inputs = (
+            quantized.input(token), quantized.input(token + 1), quantized.input(token + 2),
+            quantized.input(token + 3)
+          )
+          let results = BlockDot.dot4(format, weights, inputs, blocks: blocks, halves: halves)
+          for lane in 0..<4 { output[(token + lane) * rows + row] = results[lane] }
+        }
       }
-      while token < count {
-        output[token * rows + row] = BlockDot.dot(
-          format, weights, quantized.input(token), blocks: blocks, halves: halves)
-        token += 1
+    }
+    let half = range.count / 2
+    for token in grouped..<count {
+      let input = quantized.input(token)
+      for first in range.lowerBound..<range.lowerBound + half {
+        let second = first + half
+        let results = BlockDot.dot2(
+          format, (data + first * rowBytes, data + second * rowBytes), input, blocks: blocks,
+          halves: halves)
+        output[token * rows + first] = results[0]
+        output[token * rows + second] = results[1]
+      }
+      if range.count % 2 == 1 {
+        let last = range.upperBound - 1
+        output[token * rows + last] = BlockDot.dot(
+          format, data + last * rowBytes, input, blocks: blocks, halves: halves)
       }
     }
   }

@@ -126,6 +126,54 @@ extension TestRandom {
     }
   }
 
+  /// Decoding meets two rows at once, one from each half of the rows asked
+  /// for, and a leftover row alone: every row's result must be the one-row
+  /// product's, bit for bit, for any range of rows.
+  @Test(arguments: [TensorType.q4_0, .q4_1, .q8_0] + types)
+  func rowPairsSumAsOneRowAtATime(type: TensorType) throws {
+    let rows = 9
+    let columns = 512
+    var random = TestRandom(state: 8)
+    let encoded = (0..<rows).flatMap { _ in Quantize.row(random.bellValues(columns), as: type) }
+    let input = random.values(columns, scale: 3)
+    let quantized = QuantizedVector(capacity: columns)
+    quantized.quantize(input, count: columns)
+    try encoded.withUnsafeBytes { raw in
+      let matrix = try WeightMatrix(
+        name: "w", type: type, data: raw.baseAddress!, rows: rows, columns: columns)
+      for range in [0..<rows, 0..<8, 1..<4, 3..<4, 2..<9] {
+        var output = [Float](repeating: .nan, count: rows)
+        output.withUnsafeMutableBufferPointer {
+          matrix.multiply(input, quantized, into: $0.baseAddress!, rows: range)
+        }
+        for row in range {
+          let alone = Self.oneRow(matrix, row, quantized.input(0))
+          #expect(output[row].bitPattern == alone.bitPattern, "\(type) rows \(range), row \(row)")
+        }
+      }
+    }
+  }
+
+  /// `BlockDot.dot` of one row, for the encoding `matrix` has.
+  static func oneRow(_ matrix: WeightMatrix, _ row: Int, _ input: QuantizedInput) -> Float {
+    let weights = matrix.data + row * matrix.rowBytes
+    let blocks = matrix.columns / QuantizedVector.blockElements
+    let halves = HalfDecoder()
+    return switch matrix.type {
+    case .q4_0: BlockDot.dot(Q4_0Format.self, weights, input, blocks: blocks, halves: halves)
+    case .q4_1: BlockDot.dot(Q4_1Format.self, weights, input, blocks: blocks, halves: halves)
+    case .q8_0: BlockDot.dot(Q8_0Format.self, weights, input, blocks: blocks, halves: halves)
+    case .q5_0: BlockDot.dot(Q5_0Format.self, weights, input, blocks: blocks, halves: halves)
+    case .q5_1: BlockDot.dot(Q5_1Format.self, weights, input, blocks: blocks, halves: halves)
+    case .q2_K: BlockDot.dot(Q2_KFormat.self, weights, input, blocks: blocks, halves: halves)
+    case .q3_K: BlockDot.dot(Q3_KFormat.self, weights, input, blocks: blocks, halves: halves)
+    case .q4_K: BlockDot.dot(Q4_KFormat.self, weights, input, blocks: blocks, halves: halves)
+    case .q5_K: BlockDot.dot(Q5_KFormat.self, weights, input, blocks: blocks, halves: halves)
+    case .q6_K: BlockDot.dot(Q6_KFormat.self, weights, input, blocks: blocks, halves: halves)
+    default: .nan
+    }
+  }
+
   /// The vectorized bfloat16 product over runs of 16 and any tail.
   @Test func brainFloatDotHandlesEveryLength() {
     var random = TestRandom(state: 12)
