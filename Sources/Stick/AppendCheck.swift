@@ -28,7 +28,8 @@ extension PromptFile {
       throw AppendCheckFailure(reason: "\(name) reads in another encoding after the append")
     }
     var filter = AnswerTextFilter()
-    let expected = TurnText.clean(filter.filter(answer) + filter.finish())
+    let expected = TurnText.clean(
+      before.format.representable(filter.filter(answer) + filter.finish()))
     let expectedTurns = before.conversation.turns + [.assistant(expected)]
     guard after.conversation.turns == expectedTurns else {
       let last = after.conversation.turns.last.map { "\($0.role.rawValue) \"\($0.content)\"" }

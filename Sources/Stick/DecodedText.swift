@@ -10,9 +10,11 @@ public struct DecodedText: Sendable, Equatable {
   }
 
   /// Reads a file's bytes: UTF-8 with or without a byte order mark, UTF-16 in either byte order
-  /// with one (how Windows saves "Unicode" text). Anything else is refused with a reason.
+  /// with one (how Windows saves "Unicode" text), and, when bytes without a mark are not UTF-8,
+  /// Windows-1252 text in a Western language (how older Windows saved "ANSI" text). Anything else
+  /// is refused with a reason.
   public init(bytes: [UInt8]) throws(PromptFileError) {
-    let encoding: TextEncoding
+    var encoding: TextEncoding
     let hasByteOrderMark: Bool
     if bytes.starts(with: TextEncoding.utf8.byteOrderMark) {
       (encoding, hasByteOrderMark) = (.utf8, true)
@@ -25,10 +27,20 @@ public struct DecodedText: Sendable, Equatable {
     }
     let body = bytes[(hasByteOrderMark ? encoding.byteOrderMark.count : 0)...]
     let text: String
-    switch encoding {
-    case .utf8: text = try Self.decodeUTF8(body)
-    case .utf16LittleEndian, .utf16BigEndian:
+    if encoding != .utf8 {
       text = try Self.decodeUTF16(body, littleEndian: encoding == .utf16LittleEndian)
+    } else {
+      do {
+        text = try Self.decodeUTF8(body)
+      } catch .undecodable(let reason) where !hasByteOrderMark {
+        // Bytes that are not UTF-8 and carry no mark may be older Windows "ANSI" text.
+        guard let legacy = Windows1252.decode(body) else {
+          throw .undecodable(
+            reason + ", nor Western \"ANSI\" text (Windows-1252); it may be saved in another"
+              + " older encoding")
+        }
+        (text, encoding) = (legacy, .windows1252)
+      }
     }
     if Self.looksBinary(text.utf8) { throw .binary }
     let lineEnding = Self.lineEnding(of: text.utf8, encoding: encoding)
@@ -44,9 +56,7 @@ public struct DecodedText: Sendable, Equatable {
     if bytes.contains(0) { throw .binary }
     if let text = String(validating: bytes, as: UTF8.self) { return text }
     let offset = firstInvalidUTF8Offset(bytes) ?? bytes.startIndex
-    throw .undecodable(
-      "byte \(offset + 1) is not UTF-8 (the file may be saved as ANSI, Latin-1 or another"
-        + " older encoding)")
+    throw .undecodable("byte \(offset + 1) is not UTF-8")
   }
 
   /// Where the first byte that breaks UTF-8 is, counted from the start of the file.

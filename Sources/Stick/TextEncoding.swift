@@ -5,13 +5,16 @@ public enum TextEncoding: Sendable, Equatable {
   case utf16LittleEndian
   /// Big-endian UTF-16, what Windows Notepad calls "Unicode big endian".
   case utf16BigEndian
+  /// Windows-1252, what Windows Notepad called "ANSI" on Western systems (`Windows1252`).
+  case windows1252
 
-  /// The byte order mark that opens a file in this encoding.
+  /// The byte order mark that opens a file in this encoding (none for Windows-1252).
   public var byteOrderMark: [UInt8] {
     switch self {
     case .utf8: [0xEF, 0xBB, 0xBF]
     case .utf16LittleEndian: [0xFF, 0xFE]
     case .utf16BigEndian: [0xFE, 0xFF]
+    case .windows1252: []
     }
   }
 }
@@ -46,6 +49,7 @@ public struct TextFormat: Sendable, Equatable {
 
   /// The bytes of `text` in this format, every "\n" written as this format's line ending.
   /// `text` must hold no "\r\n" of its own (it would become "\r\r\n"). No byte order mark.
+  /// In Windows-1252 a character the code page lacks is written "?".
   public func encode(_ text: String) -> [UInt8] {
     let carriageReturn = lineEnding == .carriageReturnLineFeed
     var bytes: [UInt8] = []
@@ -74,8 +78,20 @@ public struct TextFormat: Sendable, Equatable {
         if unit == 0x0A && carriageReturn { append(0x0D) }
         append(unit)
       }
+    case .windows1252:
+      bytes.reserveCapacity(text.unicodeScalars.count)
+      for scalar in text.unicodeScalars {
+        if scalar == "\n" && carriageReturn { bytes.append(0x0D) }
+        bytes.append(Windows1252.byte(for: scalar))
+      }
     }
     return bytes
+  }
+
+  /// `text` as a file in this format keeps it: in Windows-1252 each character the code page
+  /// lacks becomes "?" (see `encode`); the Unicode encodings keep every character.
+  public func representable(_ text: String) -> String {
+    encoding == .windows1252 ? Windows1252.representable(text) : text
   }
 
   /// A whole file holding `text` in this format: the byte order mark if the format has one, then

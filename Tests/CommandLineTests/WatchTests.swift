@@ -84,7 +84,6 @@ final class WatchedFolder {
   }
 }
 
-
 /// Folder mode with real inotify: the program runs as it would on a dev board.
 @Suite(.serialized) struct WatchTests {
   @Test func answersWaitingNewNestedAndRenamedFiles() throws {
@@ -154,6 +153,26 @@ final class WatchedFolder {
     let text = try #require(String(data: data, encoding: .utf16))
     #expect(text.contains("\r\n--- answer ("))
     // Every line break in the answer is CRLF, like the question's.
+    #expect(!text.replacingOccurrences(of: "\r\n", with: "").contains("\n"))
+  }
+
+  @Test func windowsAnsiFilesAreAnsweredInKind() throws {
+    let watched = try WatchedFolder()
+    // "Quelle est la capitale de la France? Réponds en une phrase." in Windows-1252, CRLF.
+    let question =
+      Array("Quelle est la capitale de la France? R".utf8) + [0xE9]
+      + Array("ponds en une phrase.\r\n".utf8)
+    try Data(question).write(to: watched.url("ansi.txt"))
+    try watched.wait("the Windows-1252 answer", seconds: 60) {
+      let data = (try? Data(contentsOf: watched.url("ansi.txt"))) ?? Data()
+      return data.count > question.count && data.suffix(9) == Data("--- end\r\n".utf8.suffix(9))
+    }
+    let data = try Data(contentsOf: watched.url("ansi.txt"))
+    #expect(Array(data.prefix(question.count)) == question)
+    let text = try #require(String(data: data, encoding: .windowsCP1252))
+    // The answer is Windows-1252 too: UTF-8 accents would read as "Ã" and another.
+    #expect(!text.contains("Ã"))
+    #expect(text.contains("Réponds en une phrase.\r\n\r\n--- answer ("))
     #expect(!text.replacingOccurrences(of: "\r\n", with: "").contains("\n"))
   }
 

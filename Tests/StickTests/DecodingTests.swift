@@ -47,25 +47,61 @@ import Testing
     #expect(utf16.format.lineEnding == .carriageReturnLineFeed)
   }
 
-  @Test func invalidUTF8SaysWhere() {
-    // "café" in Latin-1: byte 4 is 0xE9.
-    #expect(throws: PromptFileError.self) { try DecodedText(bytes: [0x63, 0x61, 0x66, 0xE9]) }
-    do {
-      _ = try DecodedText(bytes: [0x63, 0x61, 0x66, 0xE9, 0x20, 0x6F, 0x6B])
-      Issue.record("Latin-1 text was accepted as UTF-8")
-    } catch {
-      guard case .undecodable(let reason) = error else {
-        Issue.record("expected undecodable, got \(error)")
-        return
-      }
-      #expect(reason.contains("byte 4"))
-      #expect(error.description.contains("save it as plain text"))
-    }
-    let invalid: [[UInt8]] = [
-      [0xC3], [0xC0, 0x80], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xFF], [0x80],
-      [0xE2, 0x82], [0xF0, 0x9F, 0x8C],
+  /// Older Windows saved "ANSI" text: in Western languages that is Windows-1252.
+  @Test func windows1252IsReadWhenTheBytesAreNotUTF8() throws {
+    // "Größe? Café “au lait” — 5 €…" with CRLF, as Windows-1252 bytes.
+    let bytes: [UInt8] =
+      [0x47, 0x72, 0xF6, 0xDF, 0x65, 0x3F, 0x20, 0x43, 0x61, 0x66, 0xE9, 0x20, 0x93]
+      + Array("au lait".utf8) + [0x94, 0x20, 0x97, 0x20, 0x35, 0x20, 0x80, 0x85, 0x0D, 0x0A]
+    let decoded = try DecodedText(bytes: bytes)
+    #expect(decoded.text == "Größe? Café “au lait” — 5 €…\r\n")
+    #expect(decoded.format.encoding == .windows1252)
+    #expect(!decoded.format.hasByteOrderMark)
+    #expect(decoded.format.lineEnding == .carriageReturnLineFeed)
+    #expect(decoded.format.encode("Größe? Café “au lait” — 5 €…\n") == bytes)
+    // Plain ASCII is UTF-8 as well, and is read as that.
+    #expect(try DecodedText(bytes: Array("Hi\n".utf8)).format.encoding == .utf8)
+  }
+
+  @Test func windows1252WritesWhatItHasAndAQuestionMarkForTheRest() {
+    let format = TextFormat(encoding: .windows1252, hasByteOrderMark: false, lineEnding: .lineFeed)
+    #expect(format.encode("é日本🌙 ok") == [0xE9, 0x3F, 0x3F, 0x3F, 0x20, 0x6F, 0x6B])
+    #expect(format.representable("é日本🌙 ok") == "é??? ok")
+    #expect(format.encodeFile("x") == [0x78])
+    let utf8 = TextFormat(encoding: .utf8, hasByteOrderMark: false, lineEnding: .lineFeed)
+    #expect(utf8.representable("日本🌙") == "日本🌙")
+  }
+
+  @Test func otherLegacyEncodingsAndBrokenUTF8AreRefusedAndSayWhere() {
+    let cases: [(String, [UInt8], String)] = [
+      // "Привет, мир" in Windows-1251: runs of Cyrillic letters.
+      (
+        "Cyrillic", [0xCF, 0xF0, 0xE8, 0xE2, 0xE5, 0xF2, 0x2C, 0x20, 0xEC, 0xE8, 0xF0],
+        "byte 1 "
+      ),
+      // "你好世界" in GBK: two bytes a character.
+      ("Chinese", [0x20, 0xC4, 0xE3, 0xBA, 0xC3, 0xCA, 0xC0, 0xBD, 0xE7], "byte 2 "),
+      // 0x81 means nothing in Windows-1252.
+      ("undefined byte", [0x61, 0x81, 0x62], "byte 2 "),
+      // A UTF-8 byte order mark says UTF-8: broken UTF-8 after it is not guessed at.
+      ("marked UTF-8", [0xEF, 0xBB, 0xBF, 0x63, 0x61, 0x66, 0xE9], "byte 7 "),
     ]
-    for bytes in invalid {
+    for (name, bytes, position) in cases {
+      do {
+        let decoded = try DecodedText(bytes: bytes)
+        Issue.record("\(name) was read as \(decoded.format.encoding): \(decoded.text)")
+      } catch {
+        guard case .undecodable(let reason) = error else {
+          Issue.record("\(name): expected undecodable, got \(error)")
+          continue
+        }
+        #expect(reason.contains(position), "\(name): \(reason)")
+        #expect(reason.contains("Windows-1252") == (name != "marked UTF-8"), "\(name): \(reason)")
+        #expect(error.description.contains("save it as plain text"))
+      }
+    }
+    // Broken UTF-8 of three or four bytes runs too long for Western text.
+    for bytes: [UInt8] in [[0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xF0, 0x9F, 0x8C]] {
       #expect(throws: PromptFileError.self, "\(bytes)") { try DecodedText(bytes: bytes) }
     }
   }

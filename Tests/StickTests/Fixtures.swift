@@ -78,6 +78,7 @@ extension TextFormat: CustomStringConvertible {
       case .utf8: "UTF-8"
       case .utf16LittleEndian: "UTF-16LE"
       case .utf16BigEndian: "UTF-16BE"
+      case .windows1252: "Windows-1252"
       }
     let mark = hasByteOrderMark ? "+BOM" : ""
     return name + mark + (lineEnding == .lineFeed ? " LF" : " CRLF")

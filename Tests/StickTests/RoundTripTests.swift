@@ -53,6 +53,28 @@ import Tokenizer
     }
   }
 
+  /// A Windows-1252 file is answered in Windows-1252: what the code page lacks becomes "?",
+  /// and the file still reads as the conversation with that answer.
+  @Test func windows1252RoundTrips() throws {
+    for lineEnding in [LineEnding.lineFeed, .carriageReturnLineFeed] {
+      let format = TextFormat(
+        encoding: .windows1252, hasByteOrderMark: false, lineEnding: lineEnding)
+      let question = "Grüße aus Köln — “Café” oder Tee?\n"
+      let original = format.encodeFile(question)
+      let file = try parse(original)
+      #expect(file.format == format)
+      let appended = answerBytes(for: file, pieces: randomPieces(Self.answer, seed: 7))
+      try PromptFile.checkAppend(
+        original: original, appended: appended, answer: Self.answer, name: "QUESTION.TXT")
+      let after = try parse(original + appended)
+      #expect(after.format == format)
+      #expect(after.conversation.turns.first == .user("Grüße aus Köln — “Café” oder Tee?"))
+      let last = try #require(after.conversation.turns.last)
+      #expect(last.content.contains("- one ?\n- two"))
+      #expect(!after.conversation.needsAnswer)
+    }
+  }
+
   @Test(arguments: allFormats)
   func markerFollowsExactlyOneEmptyLine(format: TextFormat) throws {
     for question in ["Hi?", "Hi?\n", "Hi?\n\n", "Hi?\n\n\n"] {

@@ -141,13 +141,21 @@ import Testing
 
   @Test func anUnreadableFileIsTheDefaultsAndOneProblem() {
     for bytes: [UInt8] in [
-      [0x89, 0x50, 0x4E, 0x47, 0, 0, 0, 0], [0x73, 0x65, 0xE9], [0xFF, 0xFE, 0x41],
+      [0x89, 0x50, 0x4E, 0x47, 0, 0, 0, 0], [0x73, 0xCF, 0xF0, 0xE8], [0xFF, 0xFE, 0x41],
     ] {
       let file = SettingsFile(bytes: bytes)
       #expect(file.settings == .defaults)
       #expect(file.problems.count == 1)
       #expect(file.problems.first?.description.hasPrefix("SETTINGS.TXT cannot be used, ") == true)
     }
+  }
+
+  /// Notepad on older Windows saves "ANSI" (Windows-1252) text.
+  @Test func aWindowsAnsiFileIsRead() {
+    let bytes = Array("language = Fran".utf8) + [0xE7] + Array("ais\r\n".utf8)
+    let file = SettingsFile(bytes: bytes)
+    #expect(file.problems.isEmpty)
+    #expect(file.settings.language == "Français")
   }
 
   @Test func theLanguageBecomesAnInstruction() {
