@@ -168,23 +168,24 @@ extension MetadataValue {
     _ type: MetadataValueType, key: String, depth: Int, from reader: inout ByteReader,
     in memory: MappedMemory? = nil
   ) throws(GGUFError) -> MetadataValue {
-    let what = "the value of '\(key)'"
+    // Named only when a read fails: an array reads this per element, tens of thousands of times.
+    func what() -> String { "the value of '\(key)'" }
     switch type {
-    case .uint8: return .uint8(try reader.read(UInt8.self, what))
-    case .int8: return .int8(try reader.read(Int8.self, what))
-    case .uint16: return .uint16(try reader.read(UInt16.self, what))
-    case .int16: return .int16(try reader.read(Int16.self, what))
-    case .uint32: return .uint32(try reader.read(UInt32.self, what))
-    case .int32: return .int32(try reader.read(Int32.self, what))
-    case .uint64: return .uint64(try reader.read(UInt64.self, what))
-    case .int64: return .int64(try reader.read(Int64.self, what))
-    case .float32: return .float32(Float(bitPattern: try reader.read(UInt32.self, what)))
-    case .float64: return .float64(Double(bitPattern: try reader.read(UInt64.self, what)))
+    case .uint8: return .uint8(try reader.read(UInt8.self, what()))
+    case .int8: return .int8(try reader.read(Int8.self, what()))
+    case .uint16: return .uint16(try reader.read(UInt16.self, what()))
+    case .int16: return .int16(try reader.read(Int16.self, what()))
+    case .uint32: return .uint32(try reader.read(UInt32.self, what()))
+    case .int32: return .int32(try reader.read(Int32.self, what()))
+    case .uint64: return .uint64(try reader.read(UInt64.self, what()))
+    case .int64: return .int64(try reader.read(Int64.self, what()))
+    case .float32: return .float32(Float(bitPattern: try reader.read(UInt32.self, what())))
+    case .float64: return .float64(Double(bitPattern: try reader.read(UInt64.self, what())))
     case .bool:
-      let byte = try reader.read(UInt8.self, what)
-      guard byte <= 1 else { throw .implausible(what: what + " (a bool)", value: UInt64(byte)) }
+      let byte = try reader.read(UInt8.self, what())
+      guard byte <= 1 else { throw .implausible(what: what() + " (a bool)", value: UInt64(byte)) }
       return .bool(byte == 1)
-    case .string: return .string(try reader.readString(what))
+    case .string: return .string(try reader.readString(what()))
     case .array:
       // Nesting deeper than this is no model's metadata; it is a file built
       // to exhaust the stack.
