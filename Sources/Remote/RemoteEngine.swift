@@ -82,7 +82,7 @@ public final class RemoteEngine: AnswerEngine {
     let handOver = PieceHandOver()
     let exchange = RemoteExchange(
       client: client, request: request, address: settings.address, handOver: handOver)
-    let task = Task { await exchange.run() }
+    let task = Task(executorPreference: ExchangeExecutor.shared) { await exchange.run() }
     defer {
       handOver.leave()
       task.cancel()

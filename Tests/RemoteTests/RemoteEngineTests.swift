@@ -112,6 +112,32 @@ import Testing
     #expect(watcher.statusSays("stopped in the middle of an answer"), "\(watcher.status)")
   }
 
+  /// A caller blocks its thread while the exchange runs. Even when every thread of Swift
+  /// concurrency's shared pool is such a caller, the exchanges still run and all are answered.
+  @Test func callersThatFillTheSharedPoolAreAllAnswered() async throws {
+    let server = try APIServer()
+    let address = try #require(RemoteAddress(server.url))
+    let settings = RemoteSettings(
+      address: address, model: "SmolLM2-135M-Instruct.Q4_1", firstPieceTimeout: .seconds(30))
+    let callers = ProcessInfo.processInfo.activeProcessorCount + 1
+    let answered = await withTaskGroup(of: Bool.self) { group in
+      for _ in 0..<callers {
+        group.addTask {
+          var sampling = SamplingOptions()
+          sampling.temperature = 0
+          let engine = RemoteEngine(settings: settings)
+          let result = try? engine.attempt(
+            .conversation([.user("Name a colour.")]),
+            options: GenerationOptions(maxTokens: 4, sampling: sampling)
+          ) { _ in true }
+          return result != nil
+        }
+      }
+      return await group.reduce(into: 0) { $0 += $1 ? 1 : 0 }
+    }
+    #expect(answered == callers)
+  }
+
   /// The engine alone, on this thread, against the real server.
   @Test func theEngineStreamsCountsAndStops() throws {
     let server = try APIServer()
