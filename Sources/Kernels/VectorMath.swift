@@ -230,10 +230,11 @@ extension VectorMath {
   }
 
   /// `dot(halves:_:count:)` of each of `rowCount` rows, the rows `stride`
-  /// halves apart in each run, with the same `weights`, bit for bit. The tail past the runs of 64,
-  /// which that sums one product at a time in double, is summed here for
-  /// eight rows at once, a lane per row: each row's sum keeps its order,
-  /// and the rows no longer wait on each other's additions. Where halves
+  /// halves apart in each run, with the same `weights`, bit for bit. The
+  /// tail past the runs of 64, which that sums one product at a time in
+  /// double, is summed here for eight rows at once, a lane per row: each
+  /// row's sum keeps its order, and the rows no longer wait on each other's
+  /// additions. Where halves
   /// convert eight at a time, eight products of each row are made at once
   /// and the 8 x 8 block is transposed into the row lanes.
   public static func dot(
